@@ -1,0 +1,1 @@
+"""Temporal activities: the only code that does I/O on a workflow's behalf."""

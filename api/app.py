@@ -1,0 +1,23 @@
+"""The FastAPI application."""
+
+from fastapi import FastAPI
+
+from api import bookings, errors, event_types
+from api.context import ApiContext
+
+VERSION = "0.1.0"
+
+
+def create_app(ctx: ApiContext) -> FastAPI:
+    """The API bound to a store and a Temporal client."""
+    app = FastAPI(title="Bookflow", version=VERSION)
+    app.state.context = ctx
+    errors.install(app)
+    app.include_router(bookings.router)
+    app.include_router(event_types.router)
+
+    @app.get("/health")
+    async def health() -> dict:
+        return {"status": "success", "data": {"version": VERSION}}
+
+    return app

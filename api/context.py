@@ -1,0 +1,20 @@
+"""What every route needs: the store, a Temporal client and a few settings, held on the app."""
+
+from dataclasses import dataclass
+
+from fastapi import Request
+from temporalio.client import Client
+
+from store.db import Database
+
+
+@dataclass(frozen=True)
+class ApiContext:
+    db: Database
+    temporal: Client
+    task_queue: str
+    keep_open_minutes: int
+
+
+def context(request: Request) -> ApiContext:
+    return request.app.state.context

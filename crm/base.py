@@ -1,0 +1,57 @@
+"""What every CRM adapter offers the workflows: booking sync and the errors it reports.
+
+The owner lookup is ``domain.crm.CrmOwnerLookup``; this module adds the write side. Adapters wrap
+synchronous client libraries, so implementations run them in a worker thread and stay awaitable.
+"""
+
+from datetime import UTC, datetime
+from typing import Literal, Protocol
+
+from pydantic import AwareDatetime, Field
+
+from domain.base import CamelModel
+from domain.booking import Booking
+
+CrmProvider = Literal["salesforce", "hubspot"]
+
+
+class SyncError(CamelModel):
+    """A run-time sync failure that was survived: what failed, and which fields were left out.
+
+    Never silent: the caller stores it (per credential and event type) and shows it to admins.
+    """
+
+    provider: CrmProvider
+    code: str = Field(description="The provider's error code, e.g. INVALID_FIELD or INSUFFICIENT_ACCESS.")
+    message: str
+    dropped_fields: list[str] = []
+    at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
+
+
+class SyncResult(CamelModel):
+    """The outcome of one sync call: the CRM record it concerns and any errors it survived."""
+
+    external_id: str | None = Field(default=None, description="The CRM's id of the meeting record.")
+    person_ids: list[str] = Field(default=[], description="CRM ids of the attendee records used.")
+    deleted: bool = False
+    errors: list[SyncError] = []
+
+
+class BookingSync(Protocol):
+    """Mirrors a booking's life into a CRM. Each method is idempotent for the same booking."""
+
+    async def on_created(self, booking: Booking) -> SyncResult:
+        """Create (or find, when retried) the meeting record; ``external_id`` is its id."""
+        ...
+
+    async def on_rescheduled(self, booking: Booking, external_id: str) -> SyncResult:
+        """Move the meeting record ``external_id`` to the booking's new time."""
+        ...
+
+    async def on_cancelled(self, booking: Booking, external_id: str) -> SyncResult:
+        """Delete the meeting record, or write the configured cancel fields to it instead."""
+        ...
+
+    async def on_no_show(self, booking: Booking, external_id: str) -> SyncResult:
+        """Write the attendees' no-show state (``Attendee.absent``) to the meeting record."""
+        ...

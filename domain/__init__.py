@@ -1,0 +1,1 @@
+"""Pydantic types shared by every package, and the pure lifecycle rules of a booking."""

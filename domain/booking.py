@@ -1,0 +1,166 @@
+"""A booking as the BookingWorkflow holds it, and the inputs of each change to it."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import AwareDatetime, EmailStr, Field
+
+from domain.base import CamelModel
+from domain.config import EventType, User
+
+
+class BookingStatus(StrEnum):
+    """Cal.com's booking statuses; webhooks send them upper-case, API v2 lower-case."""
+
+    ACCEPTED = "ACCEPTED"
+    PENDING = "PENDING"
+    CANCELLED = "CANCELLED"
+    REJECTED = "REJECTED"
+
+    @property
+    def api(self) -> str:
+        return self.value.lower()
+
+
+class Attendee(CamelModel):
+    name: str
+    email: EmailStr
+    time_zone: str = "UTC"
+    language: str = "en"
+    phone_number: str | None = None
+    absent: bool = False
+
+
+class ParticipantJoin(CamelModel):
+    """Someone joined the meeting's video call (a provider event)."""
+
+    email: EmailStr
+    joined_at: AwareDatetime
+
+
+class RoutingRef(CamelModel):
+    """The routing decision a booking was made from, read from the store, never from the booker."""
+
+    response_id: int
+    team_member_ids: list[int] = []
+    team_member_email: str | None = None
+    skip_contact_owner: bool = False
+    crm_app_slug: str | None = None
+    crm_owner_record_type: str | None = None
+
+
+class Booking(CamelModel):
+    """The whole state of one booking. The workflow owns it; the store keeps a copy for reads."""
+
+    id: int
+    uid: str
+    event_type: EventType
+    organizer: User
+    attendees: list[Attendee] = Field(min_length=1)
+    guests: list[EmailStr] = []
+    start: AwareDatetime
+    end: AwareDatetime
+    status: BookingStatus
+    created_at: AwareDatetime
+    updated_at: AwareDatetime | None = None
+    title: str
+    description: str = ""
+    location: str | None = None
+    metadata: dict[str, str] = {}
+    booking_fields_responses: dict[str, Any] = {}
+    idempotency_key: str | None = None
+    routing: RoutingRef | None = None
+
+    paid: bool = False
+    payment_uid: str | None = None
+    payment_event_ids: list[str] = []
+
+    cancellation_reason: str | None = None
+    cancelled_by_email: str | None = None
+    rejection_reason: str | None = None
+    rescheduled: bool = False
+    from_reschedule: str | None = None
+    rescheduled_to_uid: str | None = None
+    rescheduling_reason: str | None = None
+    rescheduled_by_email: str | None = None
+    ical_sequence: int = 0
+
+    absent_host: bool = False
+    joins: list[ParticipantJoin] = []
+
+    # Bookkeeping of the workflow: agenda items already done, and how often each trigger fired
+    # (the count makes event ids stable across retries, replays and resets).
+    done: list[str] = []
+    trigger_counts: dict[str, int] = {}
+
+    @property
+    def ical_uid(self) -> str:
+        return f"{self.uid}@bookflow"
+
+    @property
+    def awaiting_payment(self) -> bool:
+        return self.event_type.price > 0 and not self.paid and self.status is BookingStatus.PENDING
+
+
+class PreviousSlot(CamelModel):
+    """Where a rescheduled booking was before: BOOKING_RESCHEDULED reports it."""
+
+    uid: str
+    id: int
+    start: AwareDatetime
+    end: AwareDatetime
+
+
+class BookingInput(CamelModel):
+    """What starts a BookingWorkflow."""
+
+    booking: Booking
+    keep_open_minutes: int = Field(
+        default=7 * 24 * 60, description="How long after the end the booking still accepts no-show marks."
+    )
+    previous: PreviousSlot | None = None
+
+
+class ConfirmInput(CamelModel):
+    confirmed_by: str | None = None
+
+
+class DeclineInput(CamelModel):
+    reason: str | None = None
+
+
+class CancelInput(CamelModel):
+    cancellation_reason: str | None = None
+    cancelled_by: str | None = None
+
+
+class RescheduleInput(CamelModel):
+    start: AwareDatetime
+    rescheduling_reason: str | None = None
+    rescheduled_by: str | None = None
+
+
+class AbsentAttendee(CamelModel):
+    email: EmailStr
+    absent: bool
+
+
+class MarkAbsentInput(CamelModel):
+    host: bool | None = None
+    attendees: list[AbsentAttendee] = []
+
+
+class PaymentSucceeded(CamelModel):
+    payment_event_id: str = Field(min_length=1)
+    external_id: str | None = None
+
+
+class BookingEvent(CamelModel):
+    """One trigger fired for a booking: what the event log records and webhooks deliver."""
+
+    event_id: str
+    booking_uid: str
+    trigger: str
+    created_at: datetime
+    body: dict[str, Any]

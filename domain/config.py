@@ -1,0 +1,81 @@
+"""What operators configure: users and event types (the lifecycle fields of Cal.com's event types)."""
+
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import EmailStr, Field, field_validator, model_validator
+
+from domain.base import CamelModel
+
+SchedulingType = Literal["collective", "roundRobin", "managed"]
+
+
+def check_time_zone(name: str) -> str:
+    """Return ``name`` if it is an IANA time zone, else raise ValueError naming it."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}; use an IANA name such as 'Europe/Berlin'") from None
+    return name
+
+
+class User(CamelModel):
+    """A person who hosts event types."""
+
+    id: int = Field(ge=1)
+    name: str = Field(min_length=1)
+    email: EmailStr
+    username: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")
+    time_zone: str = "UTC"
+
+    _tz = field_validator("time_zone")(check_time_zone)
+
+
+class Host(CamelModel):
+    user_id: int = Field(ge=1)
+    mandatory: bool = False
+    priority: int | None = None
+
+
+class EventType(CamelModel):
+    """An event type with the fields that change a booking's lifecycle."""
+
+    id: int = Field(ge=1)
+    slug: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str = Field(min_length=1)
+    description: str = ""
+    length_in_minutes: int = Field(ge=1, le=24 * 60)
+    requires_confirmation: bool = False
+    price: int = Field(default=0, ge=0, description="In the currency's minor units: 1000 is 10.00.")
+    currency: str = Field(default="usd", min_length=3, max_length=3)
+    payment_timeout_minutes: int = Field(default=15, ge=1)
+    disable_cancelling: bool = False
+    disable_rescheduling: bool = False
+    hosts: list[Host] = Field(min_length=1)
+    scheduling_type: SchedulingType | None = None
+    host_no_show_after_minutes: int | None = Field(default=None, ge=1)
+    guest_no_show_after_minutes: int | None = Field(default=None, ge=1)
+    location: str = "integrations:daily"
+
+    @model_validator(mode="after")
+    def _hosts_unique(self) -> "EventType":
+        ids = [h.user_id for h in self.hosts]
+        if len(ids) != len(set(ids)):
+            raise ValueError("hosts: a user is listed twice")
+        return self
+
+
+class Configuration(CamelModel):
+    """The document `bookflow config apply` reads and `bookflow config export` writes."""
+
+    users: list[User] = []
+    event_types: list[EventType] = []
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> "Configuration":
+        for kind, items in (("users", self.users), ("eventTypes", self.event_types)):
+            ids = [i.id for i in items]
+            dup = {i for i in ids if ids.count(i) > 1}
+            if dup:
+                raise ValueError(f"{kind}: id {sorted(dup)[0]} appears more than once")
+        return self

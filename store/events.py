@@ -1,0 +1,58 @@
+"""The event log: every trigger fired, once, with the Cal.com-shaped body of that moment."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, String, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.booking import BookingEvent
+from store.db import Base
+
+
+class EventRow(Base):
+    __tablename__ = "events"
+    event_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    booking_uid: Mapped[str] = mapped_column(String(64), index=True)
+    trigger: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    body: Mapped[dict[str, Any]]
+
+
+async def record(session: AsyncSession, event: BookingEvent) -> bool:
+    """Record ``event`` unless its id is already there; True when it was new."""
+    if await session.get(EventRow, event.event_id) is not None:
+        return False
+    session.add(
+        EventRow(
+            event_id=event.event_id,
+            booking_uid=event.booking_uid,
+            trigger=event.trigger,
+            created_at=event.created_at,
+            body=event.body,
+        )
+    )
+    return True
+
+
+def _event(row: EventRow) -> BookingEvent:
+    return BookingEvent(
+        event_id=row.event_id,
+        booking_uid=row.booking_uid,
+        trigger=row.trigger,
+        created_at=row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC),
+        body=row.body,
+    )
+
+
+async def for_booking(session: AsyncSession, booking_uid: str) -> list[BookingEvent]:
+    rows = await session.scalars(
+        select(EventRow).where(EventRow.booking_uid == booking_uid).order_by(EventRow.created_at, EventRow.event_id)
+    )
+    return [_event(r) for r in rows]
+
+
+async def get(session: AsyncSession, event_id: str) -> BookingEvent | None:
+    row = await session.get(EventRow, event_id)
+    return _event(row) if row else None

@@ -1,0 +1,102 @@
+"""A running Bookflow for tests: a worker on the real dev server, the API in-process, a seeded store."""
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import httpx
+from temporalio.client import Client
+
+from activities.bookings import EventDispatcher
+from api.app import create_app
+from api.context import ApiContext
+from domain.booking import BookingEvent
+from domain.config import Configuration, EventType, Host, User
+from store import config, events
+from store.db import Database
+from worker.temporal import build_worker
+
+T = TypeVar("T")
+
+ORGANIZER = User(id=1, name="Ada Organizer", email="ada@example.com", username="ada", time_zone="Europe/Berlin")
+
+
+def event_type(id: int = 1, **fields: Any) -> EventType:
+    """An event type hosted by ORGANIZER with test-friendly defaults, overridable per field."""
+    base = {"id": id, "slug": f"event-{id}", "title": f"Event {id}", "length_in_minutes": 1, "hosts": [Host(user_id=1)]}
+    return EventType(**(base | fields))
+
+
+async def seed(db: Database, *event_types: EventType, users: Sequence[User] = (ORGANIZER,)) -> None:
+    async with db.transaction() as session:
+        await config.apply_configuration(session, Configuration(users=list(users), event_types=list(event_types)))
+
+
+@dataclass
+class Stack:
+    client: Client
+    db: Database
+    http: httpx.AsyncClient
+    task_queue: str
+
+    async def book(self, event_type_id: int, start: datetime, email: str = "bo@example.com", **body: Any) -> dict:
+        """POST /v2/bookings and return the booking data (asserting it was created)."""
+        payload = {
+            "start": start.isoformat(),
+            "eventTypeId": event_type_id,
+            "attendee": {"name": "Bo Booker", "email": email, "timeZone": "Europe/Rome"},
+        } | body
+        response = await self.http.post("/v2/bookings", json=payload)
+        assert response.status_code == 201, response.text
+        return response.json()["data"]
+
+    async def events(self, uid: str) -> list[BookingEvent]:
+        async with self.db.sessions() as session:
+            return await events.for_booking(session, uid)
+
+    async def triggers(self, uid: str) -> list[str]:
+        return [e.trigger for e in await self.events(uid)]
+
+
+def soon(seconds: float) -> datetime:
+    return datetime.now(UTC) + timedelta(seconds=seconds)
+
+
+async def eventually(probe: Callable[[], Awaitable[T]], until: Callable[[T], bool], timeout: float = 30) -> T:
+    """Poll ``probe`` until ``until`` holds for its result; fail with the last result after ``timeout``."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await probe()
+        if until(result):
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s; last result: {result!r}")
+        await asyncio.sleep(0.1)
+
+
+@asynccontextmanager
+async def running_worker(
+    client: Client, db: Database, task_queue: str, dispatchers: Sequence[EventDispatcher] = ()
+) -> AsyncIterator[None]:
+    async with build_worker(client, db, task_queue, dispatchers):
+        yield
+
+
+@asynccontextmanager
+async def running_stack(
+    client: Client,
+    db: Database,
+    task_queue: str,
+    keep_open_minutes: int = 1,
+    dispatchers: Sequence[EventDispatcher] = (),
+) -> AsyncIterator[Stack]:
+    ctx = ApiContext(db=db, temporal=client, task_queue=task_queue, keep_open_minutes=keep_open_minutes)
+    transport = httpx.ASGITransport(app=create_app(ctx))
+    async with (
+        running_worker(client, db, task_queue, dispatchers),
+        httpx.AsyncClient(transport=transport, base_url="http://bookflow.test") as http,
+    ):
+        yield Stack(client=client, db=db, http=http, task_queue=task_queue)

@@ -1,0 +1,46 @@
+"""Reading and writing the YAML configuration file, with errors that name the file and the path."""
+
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from domain.config import Configuration
+
+
+class ConfigFileError(Exception):
+    """The file is not a valid configuration; the message names the file, the path and the problem."""
+
+
+def _path(location: tuple) -> str:
+    return ".".join(str(p) for p in location) or "(top level)"
+
+
+def load(path: Path) -> Configuration:
+    try:
+        document = yaml.safe_load(path.read_text())
+    except OSError as error:
+        raise ConfigFileError(f"{path}: cannot read: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        raise ConfigFileError(f"{path}: not valid YAML: {error}") from None
+    try:
+        return Configuration.model_validate(document or {})
+    except ValidationError as invalid:
+        problems = [
+            f"{path}: {_path(e['loc'])}: {str(e['msg']).removeprefix('Value error, ')}" for e in invalid.errors()
+        ]
+        raise ConfigFileError("\n".join(problems)) from None
+
+
+def check_references(path: Path, config: Configuration, known_user_ids: set[int]) -> None:
+    """Every host must be a user of this file or of the store."""
+    users = known_user_ids | {u.id for u in config.users}
+    for i, event_type in enumerate(config.event_types):
+        for j, host in enumerate(event_type.hosts):
+            if host.user_id not in users:
+                where = f"eventTypes.{i}.hosts.{j}.userId"
+                raise ConfigFileError(f"{path}: {where}: user {host.user_id} is not defined in the file or the store")
+
+
+def dump(config: Configuration) -> str:
+    return yaml.safe_dump(config.model_dump(mode="json", by_alias=True, exclude_defaults=True), sort_keys=False)

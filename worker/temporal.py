@@ -1,0 +1,63 @@
+"""Connecting to Temporal, and the worker that runs Bookflow's workflows and activities."""
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import TLSConfig
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from activities.bookings import BookingActivities, EventDispatcher
+from store.db import Database
+from worker.settings import Settings
+from workflows.booking import BookingWorkflow
+
+WORKFLOWS: list[type] = [BookingWorkflow]
+
+# Libraries our pydantic types use that are deterministic and safe to share with the sandbox; passing
+# them through avoids re-importing them per workflow run (and the warnings when they import lazily).
+PASSTHROUGH = ("pydantic", "pydantic_core", "email_validator", "idna", "dns", "phonenumbers", "annotated_types")
+
+
+def workflow_runner() -> SandboxedWorkflowRunner:
+    """Temporal's sandbox, kept on, with our deterministic dependencies passed through."""
+    return SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH))
+
+
+async def connect(settings: Settings) -> Client:
+    """A Temporal client for the configured cluster (dev server, self-hosted, or Temporal Cloud)."""
+    tls: TLSConfig | bool = False
+    if settings.temporal_tls_cert or settings.temporal_tls_ca:
+        tls = TLSConfig(
+            client_cert=settings.temporal_tls_cert.read_bytes() if settings.temporal_tls_cert else None,
+            client_private_key=settings.temporal_tls_key.read_bytes() if settings.temporal_tls_key else None,
+            server_root_ca_cert=settings.temporal_tls_ca.read_bytes() if settings.temporal_tls_ca else None,
+        )
+    api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        api_key=api_key,
+        tls=tls if tls else bool(api_key),
+        data_converter=pydantic_data_converter,
+    )
+
+
+def activities_for(db: Database, dispatchers: Sequence[EventDispatcher] = ()) -> list[Any]:
+    """Every activity the worker registers, bound to its dependencies."""
+    bookings = BookingActivities(db, list(dispatchers))
+    return [bookings.reserve_slot, bookings.commit_transition]
+
+
+def build_worker(client: Client, db: Database, task_queue: str, dispatchers: Sequence[EventDispatcher] = ()) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=activities_for(db, dispatchers),
+        activity_executor=ThreadPoolExecutor(max_workers=8),
+        workflow_runner=workflow_runner(),
+    )

@@ -1,0 +1,1 @@
+"""Temporal workflow definitions. Deterministic: every side effect goes through an activity."""

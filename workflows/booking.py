@@ -1,0 +1,338 @@
+"""BookingWorkflow: one booking's whole life, from request to the last no-show check.
+
+The workflow holds the booking's state and decides every transition. Timed actions come from one
+agenda derived from that state (domain.lifecycle.agenda), so a cancel or reschedule needs no clean-up:
+a cancelled booking simply has nothing left due.
+"""
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.bookings import BookingActivities, PendingEvent, Reservation, Transition
+    from domain import lifecycle
+    from domain.booking import (
+        Booking,
+        BookingInput,
+        BookingStatus,
+        CancelInput,
+        ConfirmInput,
+        DeclineInput,
+        MarkAbsentInput,
+        ParticipantJoin,
+        PaymentSucceeded,
+        PreviousSlot,
+        RescheduleInput,
+    )
+    from domain.lifecycle import Action, AgendaItem, TransitionRefused
+    from domain.triggers import Trigger
+
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+# Storage and dispatch errors are retried until they succeed: a booking's events are never dropped.
+ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+
+
+def _refusal(error: TransitionRefused) -> ApplicationError:
+    return ApplicationError(str(error), type="TransitionRefused", non_retryable=True)
+
+
+def _refuse_unless(check: Any, *args: Any) -> None:
+    """Run a lifecycle check in a validator, turning a refusal into a clear update rejection."""
+    try:
+        check(*args)
+    except TransitionRefused as refused:
+        raise _refusal(refused) from None
+
+
+@workflow.defn
+class BookingWorkflow:
+    @workflow.init
+    def __init__(self, start: BookingInput) -> None:
+        self._booking: Booking = start.booking
+        self._keep_open = timedelta(minutes=start.keep_open_minutes)
+        self._previous = start.previous
+        self._lock = asyncio.Lock()
+        self._changed = False
+
+    @workflow.run
+    async def run(self, start: BookingInput) -> Booking:
+        async with self._lock:
+            await self._create()
+        while items := lifecycle.agenda(self._booking, self._keep_open):
+            item = items[0]
+            if await self._wait_until(item):
+                async with self._lock:
+                    if item in lifecycle.agenda(self._booking, self._keep_open):
+                        await self._fire(item)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._booking
+
+    async def _wait_until(self, item: AgendaItem) -> bool:
+        """Sleep until ``item`` is due; False if the booking changed first (the agenda is recomputed)."""
+        delay = (item.due - workflow.now()).total_seconds()
+        if delay <= 0:
+            return True
+        self._changed = False
+        try:
+            await workflow.wait_condition(lambda: self._changed, timeout=delay)
+        except TimeoutError:
+            return True
+        return False
+
+    # -- state ------------------------------------------------------------------------------------
+
+    @workflow.query
+    def state(self) -> Booking:
+        return self._booking
+
+    async def _commit(self, events: list[tuple[Trigger, dict[str, Any]]], **changes: Any) -> None:
+        """Apply ``changes`` to the booking, then save it and fire ``events`` through one activity."""
+        counts = dict(self._booking.trigger_counts)
+        pending = []
+        for trigger, extra in events:
+            n = counts.get(trigger.value, 0)
+            counts[trigger.value] = n + 1
+            pending.append(
+                PendingEvent(trigger=trigger, event_id=f"{self._booking.uid}:{trigger.value}:{n}", extra=extra)
+            )
+        now = workflow.now()
+        self._booking = self._booking.model_copy(update={**changes, "trigger_counts": counts, "updated_at": now})
+        self._changed = True
+        await workflow.execute_activity_method(
+            BookingActivities.commit_transition,
+            Transition(booking=self._booking, events=pending, at=now),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+
+    async def _create(self) -> None:
+        status, triggers = lifecycle.initial_status(self._booking)
+        extra: dict[str, Any] = {}
+        if self._previous is not None:
+            extra = {
+                "rescheduleUid": self._previous.uid,
+                "rescheduleId": self._previous.id,
+                "rescheduleStartTime": _stamp(self._previous.start),
+                "rescheduleEndTime": _stamp(self._previous.end),
+            }
+        await self._commit([(t, extra) for t in triggers], status=status)
+
+    # -- timed actions ----------------------------------------------------------------------------
+
+    async def _fire(self, item: AgendaItem) -> None:
+        done = [*self._booking.done, item.key]
+        match item.action:
+            case Action.PAYMENT_EXPIRY:
+                minutes = self._booking.event_type.payment_timeout_minutes
+                reason = f"Payment was not completed within {minutes} minutes"
+                await self._commit(
+                    [(Trigger.BOOKING_CANCELLED, {"requestReschedule": False})],
+                    status=BookingStatus.CANCELLED,
+                    cancellation_reason=reason,
+                    done=done,
+                )
+            case Action.MEETING_STARTED:
+                await self._commit([(Trigger.MEETING_STARTED, {})], done=done)
+            case Action.MEETING_ENDED:
+                await self._commit([(Trigger.MEETING_ENDED, {})], done=done)
+            case Action.HOST_NO_SHOW:
+                await self._check_host_no_show(item, done)
+            case Action.GUEST_NO_SHOW:
+                await self._check_guest_no_show(item, done)
+            case Action.CLOSE:
+                await self._commit([], done=done)
+
+    async def _check_host_no_show(self, item: AgendaItem, done: list[str]) -> None:
+        host = str(self._booking.organizer.email)
+        if lifecycle.joined_by(self._booking, host, item.due):
+            await self._commit([], done=done)
+            return
+        extra = {
+            "hostEmail": host,
+            "noShowHost": True,
+            "message": f"Host {host} didn't join the call before {_stamp(item.due)}",
+        }
+        await self._commit([(Trigger.AFTER_HOSTS_CAL_VIDEO_NO_SHOW, extra)], absent_host=True, done=done)
+
+    async def _check_guest_no_show(self, item: AgendaItem, done: list[str]) -> None:
+        missing = [a for a in self._booking.attendees if not lifecycle.joined_by(self._booking, str(a.email), item.due)]
+        if not missing:
+            await self._commit([], done=done)
+            return
+        absent = {a.email for a in missing}
+        attendees = [a.model_copy(update={"absent": a.email in absent}) for a in self._booking.attendees]
+        guests = [{"email": str(a.email), "name": a.name} for a in missing]
+        extra = {"guests": guests, "message": f"Guests didn't join the call before {_stamp(item.due)}"}
+        await self._commit([(Trigger.AFTER_GUESTS_CAL_VIDEO_NO_SHOW, extra)], attendees=attendees, done=done)
+
+    # -- updates ----------------------------------------------------------------------------------
+
+    @workflow.update
+    async def confirm(self, _request: ConfirmInput) -> Booking:
+        async with self._lock:
+            _refuse_unless(lifecycle.check_confirm, self._booking)
+            await self._commit([(Trigger.BOOKING_CREATED, {})], status=BookingStatus.ACCEPTED)
+            return self._booking
+
+    @confirm.validator
+    def _validate_confirm(self, _request: ConfirmInput) -> None:
+        _refuse_unless(lifecycle.check_confirm, self._booking)
+
+    @workflow.update
+    async def decline(self, request: DeclineInput) -> Booking:
+        async with self._lock:
+            _refuse_unless(lifecycle.check_decline, self._booking)
+            await self._commit(
+                [(Trigger.BOOKING_REJECTED, {})],
+                status=BookingStatus.REJECTED,
+                rejection_reason=request.reason,
+            )
+            return self._booking
+
+    @decline.validator
+    def _validate_decline(self, _request: DeclineInput) -> None:
+        _refuse_unless(lifecycle.check_decline, self._booking)
+
+    @workflow.update
+    async def cancel(self, request: CancelInput) -> Booking:
+        async with self._lock:
+            _refuse_unless(lifecycle.check_cancel, self._booking)
+            await self._commit(
+                [(Trigger.BOOKING_CANCELLED, {"requestReschedule": False})],
+                status=BookingStatus.CANCELLED,
+                cancellation_reason=request.cancellation_reason,
+                cancelled_by_email=request.cancelled_by,
+            )
+            return self._booking
+
+    @cancel.validator
+    def _validate_cancel(self, _request: CancelInput) -> None:
+        _refuse_unless(lifecycle.check_cancel, self._booking)
+
+    @workflow.update
+    async def reschedule(self, request: RescheduleInput) -> Booking:
+        """Move the booking: a new booking (new uid) takes the new slot, this one is cancelled."""
+        async with self._lock:
+            _refuse_unless(lifecycle.check_reschedule, self._booking)
+            old = self._booking
+            length = old.end - old.start
+            draft = old.model_copy(
+                update={
+                    "id": 0,
+                    "uid": str(workflow.uuid4()),
+                    "start": request.start,
+                    "end": request.start + length,
+                    "created_at": workflow.now(),
+                    "updated_at": None,
+                    "idempotency_key": None,
+                    "from_reschedule": old.uid,
+                    "rescheduling_reason": request.rescheduling_reason,
+                    "rescheduled_by_email": request.rescheduled_by,
+                    "ical_sequence": old.ical_sequence + 1,
+                    "done": [],
+                    "trigger_counts": {},
+                    "joins": [],
+                    "absent_host": False,
+                }
+            )
+            try:
+                new = await workflow.execute_activity_method(
+                    BookingActivities.reserve_slot,
+                    Reservation(booking=draft, ignore_uid=old.uid),
+                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    retry_policy=ACTIVITY_RETRY,
+                )
+            except ActivityError as failed:
+                cause = failed.cause
+                if isinstance(cause, ApplicationError) and cause.type == "SlotTaken":
+                    raise ApplicationError(cause.message, type="SlotTaken", non_retryable=True) from None
+                raise
+            previous = PreviousSlot(uid=old.uid, id=old.id, start=old.start, end=old.end)
+            await workflow.start_child_workflow(
+                BookingWorkflow.run,
+                BookingInput(
+                    booking=new,
+                    keep_open_minutes=int(self._keep_open.total_seconds() // 60),
+                    previous=previous,
+                ),
+                id=new.uid,
+                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+            )
+            await self._commit(
+                [],
+                status=BookingStatus.CANCELLED,
+                rescheduled=True,
+                rescheduled_to_uid=new.uid,
+                rescheduling_reason=request.rescheduling_reason,
+                rescheduled_by_email=request.rescheduled_by,
+            )
+            return new
+
+    @reschedule.validator
+    def _validate_reschedule(self, _request: RescheduleInput) -> None:
+        _refuse_unless(lifecycle.check_reschedule, self._booking)
+
+    @workflow.update
+    async def mark_absent(self, request: MarkAbsentInput) -> Booking:
+        async with self._lock:
+            emails = [str(a.email) for a in request.attendees]
+            _refuse_unless(lifecycle.check_mark_absent, self._booking, emails)
+            marks = {str(a.email).lower(): a.absent for a in request.attendees}
+            attendees = [
+                a.model_copy(update={"absent": marks.get(str(a.email).lower(), a.absent)})
+                for a in self._booking.attendees
+            ]
+            absent_host = self._booking.absent_host if request.host is None else request.host
+            extra = {
+                "message": "No-show status updated",
+                "attendees": [{"email": e, "noShow": v} for e, v in marks.items()],
+                "bookingUid": self._booking.uid,
+                "bookingId": self._booking.id,
+            }
+            await self._commit([(Trigger.BOOKING_NO_SHOW_UPDATED, extra)], attendees=attendees, absent_host=absent_host)
+            return self._booking
+
+    @mark_absent.validator
+    def _validate_mark_absent(self, request: MarkAbsentInput) -> None:
+        _refuse_unless(lifecycle.check_mark_absent, self._booking, [str(a.email) for a in request.attendees])
+
+    # -- provider events --------------------------------------------------------------------------
+
+    @workflow.signal
+    async def payment_succeeded(self, payment: PaymentSucceeded) -> None:
+        """Stripe said the payment succeeded; a repeated event id is ignored."""
+        async with self._lock:
+            if payment.payment_event_id in self._booking.payment_event_ids:
+                return
+            seen = [*self._booking.payment_event_ids, payment.payment_event_id]
+            if not self._booking.awaiting_payment:
+                await self._commit([], payment_event_ids=seen)
+                return
+            paid_extra = {"paymentId": payment.payment_event_id, "externalId": payment.external_id}
+            if self._booking.event_type.requires_confirmation:
+                await self._commit(
+                    [(Trigger.BOOKING_REQUESTED, {}), (Trigger.BOOKING_PAID, paid_extra)],
+                    paid=True,
+                    payment_event_ids=seen,
+                )
+            else:
+                await self._commit(
+                    [(Trigger.BOOKING_CREATED, {}), (Trigger.BOOKING_PAID, paid_extra)],
+                    paid=True,
+                    status=BookingStatus.ACCEPTED,
+                    payment_event_ids=seen,
+                )
+
+    @workflow.signal
+    async def participant_joined(self, join: ParticipantJoin) -> None:
+        async with self._lock:
+            await self._commit([], joins=[*self._booking.joins, join])
+
+
+def _stamp(moment: Any) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
