@@ -13,7 +13,7 @@ class ApiContext:
     db: Database
     temporal: Client
     task_queue: str
-    keep_open_minutes: int
+    keep_open_minutes: float
 
 
 def context(request: Request) -> ApiContext:

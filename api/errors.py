@@ -29,7 +29,8 @@ def describe(errors: list[dict]) -> str:
     for error in errors:
         path = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")]
         message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-        parts.append(f"{'.'.join(path) or 'body'}: {message}")
+        # Model-level checks name their field in the message themselves.
+        parts.append(f"{'.'.join(path)}: {message}" if path else message)
     return "; ".join(parts)
 
 

@@ -116,7 +116,7 @@ class BookingInput(CamelModel):
     """What starts a BookingWorkflow."""
 
     booking: Booking
-    keep_open_minutes: int = Field(
+    keep_open_minutes: float = Field(
         default=7 * 24 * 60, description="How long after the end the booking still accepts no-show marks."
     )
     previous: PreviousSlot | None = None

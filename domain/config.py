@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import EmailStr, Field, field_validator, model_validator
 
 from domain.base import CamelModel
+from domain.reminders import ReminderWorkflow, check_unique_ids
 
 SchedulingType = Literal["collective", "roundRobin", "managed"]
 
@@ -48,14 +49,19 @@ class EventType(CamelModel):
     requires_confirmation: bool = False
     price: int = Field(default=0, ge=0, description="In the currency's minor units: 1000 is 10.00.")
     currency: str = Field(default="usd", min_length=3, max_length=3)
-    payment_timeout_minutes: int = Field(default=15, ge=1)
+    # Minutes may be fractional (0.05 is three seconds): operators use whole minutes, tests short delays.
+    payment_timeout_minutes: float = Field(default=15, gt=0)
     disable_cancelling: bool = False
     disable_rescheduling: bool = False
     hosts: list[Host] = Field(min_length=1)
     scheduling_type: SchedulingType | None = None
-    host_no_show_after_minutes: int | None = Field(default=None, ge=1)
-    guest_no_show_after_minutes: int | None = Field(default=None, ge=1)
+    host_no_show_after_minutes: float | None = Field(default=None, gt=0)
+    guest_no_show_after_minutes: float | None = Field(default=None, gt=0)
     location: str = "integrations:daily"
+    # Reminder rules (Cal.com "workflows"): a booking's snapshot of its event type carries them.
+    workflows: list[ReminderWorkflow] = []
+
+    _workflow_ids = field_validator("workflows")(check_unique_ids)
 
     @model_validator(mode="after")
     def _hosts_unique(self) -> "EventType":

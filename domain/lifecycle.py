@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from domain.booking import Booking, BookingStatus
+from domain.reminder_plan import planned as planned_reminders
 from domain.triggers import Trigger
 
 
@@ -86,6 +87,7 @@ class Action(StrEnum):
     HOST_NO_SHOW = "host_no_show"
     GUEST_NO_SHOW = "guest_no_show"
     CLOSE = "close"
+    REMINDER = "reminder"
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,8 @@ def agenda(booking: Booking, keep_open_after_end: timedelta) -> list[AgendaItem]
             items.append(AgendaItem("guest_no_show", due, Action.GUEST_NO_SHOW))
     if booking.status in OPEN_STATUSES:
         items.append(AgendaItem("close", booking.end + keep_open_after_end, Action.CLOSE))
+    # Reminder steps: timed ones while accepted, immediate ones once their transition fired.
+    items.extend(AgendaItem(send.key, send.due, Action.REMINDER) for send in planned_reminders(booking))
     done = set(booking.done)
     return sorted((i for i in items if i.key not in done), key=lambda i: (i.due, i.key))
 

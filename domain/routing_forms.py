@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
 from domain.base import CamelModel
 
@@ -124,6 +124,8 @@ class RoutingForm(CamelModel):
     routes: list[Route] = Field(min_length=1)
     settings: dict[str, Any] = {}
     disabled: bool = False
+    # routing.engine memoizes the compiled rules here as (this form, compiled); treat forms as immutable
+    _compiled: Any = PrivateAttr(default=None)
 
     def field_by_id(self) -> dict[str, FormField]:
         return {f.id: f for f in self.fields}
@@ -212,7 +214,12 @@ AssignmentReason = Literal["ROUTING_FORM_ROUTING", "ROUTING_FORM_ROUTING_FALLBAC
 
 
 class RouteResult(CamelModel):
-    """One route tried: did its rule match (or fail to evaluate, which counts as no match)."""
+    """One route tried: did its rule match (or fail to evaluate, which counts as no match).
+
+    Frozen: the engine builds the matched/unmatched result of each route once per form version.
+    """
+
+    model_config = ConfigDict(**CamelModel.model_config, frozen=True)
 
     route_id: str
     route_name: str | None = None

@@ -55,9 +55,10 @@ def _equality(equals: Any, negate: bool) -> Any:
         if is_constant(right) and type(right.constant) is str:  # type: ignore[attr-defined]
             # the common case, `answer == "option"`: lower the constant once, here
             expected = right.constant.lower()  # type: ignore[attr-defined]
+            key = getattr(left, "key", None)
 
             def equals_text(data: Any, scope: Scope) -> bool:
-                value = left(data, scope)
+                value = data.get(key) if key is not None and type(data) is dict else left(data, scope)
                 if type(value) is str:
                     return (value.lower() == expected) != negate
                 return equals(normalize(value), expected) != negate
@@ -89,9 +90,10 @@ def _compile_in(args: Any, dialect: Dialect) -> Node:
         # `answer in [options]`: a set of lower-cased strings, built once
         options = normalize(haystack.constant)  # type: ignore[attr-defined]
         texts = frozenset(item for item in options if type(item) is str)
+        key = getattr(needle, "key", None)
 
         def in_options(data: Any, scope: Scope) -> bool:
-            value = needle(data, scope)
+            value = data.get(key) if key is not None and type(data) is dict else needle(data, scope)
             if type(value) is str:
                 return value.lower() in texts
             return _contains(value, options)

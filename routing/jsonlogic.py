@@ -205,6 +205,7 @@ def _compile_var(args: Any, dialect: "Dialect") -> Node:
                 value = _index(data, key)
                 return None if value is _MISSING else value
 
+            var_key.key = key  # type: ignore[attr-defined]  # lets operators read dict data inline
             return var_key
 
         def var_path(data: Any, scope: Scope) -> Any:

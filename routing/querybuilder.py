@@ -45,9 +45,7 @@ class QueryRule:
 # how many values each operator takes (0 for the emptiness tests)
 OPERATOR_ARITY: dict[str, int] = {"is_empty": 0, "is_not_empty": 0, "between": 2, "not_between": 2}
 
-TEXT_OPERATORS = frozenset(
-    {"equal", "not_equal", "like", "not_like", "starts_with", "is_empty", "is_not_empty"}
-)
+TEXT_OPERATORS = frozenset({"equal", "not_equal", "like", "not_like", "starts_with", "is_empty", "is_not_empty"})
 NUMBER_OPERATORS = frozenset(
     {
         "equal",

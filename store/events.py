@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, String, select
+from sqlalchemy import DateTime, Integer, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -13,7 +13,9 @@ from store.db import Base
 
 class EventRow(Base):
     __tablename__ = "events"
-    event_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # The surrogate id keeps the order in which events were recorded, even within one transition.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(200), unique=True)
     booking_uid: Mapped[str] = mapped_column(String(64), index=True)
     trigger: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
@@ -22,7 +24,7 @@ class EventRow(Base):
 
 async def record(session: AsyncSession, event: BookingEvent) -> bool:
     """Record ``event`` unless its id is already there; True when it was new."""
-    if await session.get(EventRow, event.event_id) is not None:
+    if await session.scalar(select(EventRow.id).where(EventRow.event_id == event.event_id)) is not None:
         return False
     session.add(
         EventRow(
@@ -47,12 +49,10 @@ def _event(row: EventRow) -> BookingEvent:
 
 
 async def for_booking(session: AsyncSession, booking_uid: str) -> list[BookingEvent]:
-    rows = await session.scalars(
-        select(EventRow).where(EventRow.booking_uid == booking_uid).order_by(EventRow.created_at, EventRow.event_id)
-    )
+    rows = await session.scalars(select(EventRow).where(EventRow.booking_uid == booking_uid).order_by(EventRow.id))
     return [_event(r) for r in rows]
 
 
 async def get(session: AsyncSession, event_id: str) -> BookingEvent | None:
-    row = await session.get(EventRow, event_id)
+    row = await session.scalar(select(EventRow).where(EventRow.event_id == event_id))
     return _event(row) if row else None

@@ -43,4 +43,7 @@ def check_references(path: Path, config: Configuration, known_user_ids: set[int]
 
 
 def dump(config: Configuration) -> str:
-    return yaml.safe_dump(config.model_dump(mode="json", by_alias=True, exclude_defaults=True), sort_keys=False)
+    """The configuration as YAML: every section present, defaults left out of each item."""
+    data = config.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    sections = [field.alias or name for name, field in Configuration.model_fields.items()]
+    return yaml.safe_dump({section: data.get(section, []) for section in sections}, sort_keys=False)

@@ -14,7 +14,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path(".bookflow"), alias="BOOKFLOW_DATA_DIR")
     database_url: str | None = Field(default=None, alias="BOOKFLOW_DATABASE_URL")
     task_queue: str = Field(default=TASK_QUEUE, alias="BOOKFLOW_TASK_QUEUE")
-    keep_open_minutes: int = Field(default=7 * 24 * 60, alias="BOOKFLOW_KEEP_OPEN_MINUTES")
+    keep_open_minutes: float = Field(default=7 * 24 * 60, alias="BOOKFLOW_KEEP_OPEN_MINUTES")
 
     temporal_address: str = Field(default="127.0.0.1:7233", alias="TEMPORAL_ADDRESS")
     temporal_namespace: str = Field(default="default", alias="TEMPORAL_NAMESPACE")

@@ -257,7 +257,7 @@ class BookingWorkflow:
                 BookingWorkflow.run,
                 BookingInput(
                     booking=new,
-                    keep_open_minutes=int(self._keep_open.total_seconds() // 60),
+                    keep_open_minutes=self._keep_open.total_seconds() / 60,
                     previous=previous,
                 ),
                 id=new.uid,

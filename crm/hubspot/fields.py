@@ -14,8 +14,8 @@ from crm.hubspot.describe import describe_object
 from crm.hubspot.errors import HubSpotError
 from crm.hubspot.meeting import hubspot_datetime
 from crm.hubspot.records import HubSpotRecords
+from crm.mapping_values import resolve_value as resolve_mapping_value
 from crm.mappings import FieldMapping, FieldMappings, MappingMoment, MappingObject, ObjectDescribe, describe_issues
-from crm.mappings import resolve_value as resolve_mapping_value
 from domain.booking import Booking
 
 _HUBSPOT_OBJECT: dict[MappingObject, str] = {"event": "meetings", "person": "contacts"}

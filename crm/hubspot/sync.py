@@ -30,7 +30,7 @@ from crm.hubspot.meeting import (
     no_show_note,
 )
 from crm.hubspot.records import HubSpotRecords, Person
-from crm.mappings import API_NAME, FieldMappings
+from crm.mappings import API_NAME, FieldMappings, MappingMoment
 from domain.base import CamelModel
 from domain.booking import Booking
 
@@ -127,7 +127,7 @@ class HubSpotBookingSync:
         return SyncResult(external_id=meeting_id, person_ids=sorted(set(contacts.values())), errors=errors)
 
     def _update_only(
-        self, booking: Booking, meeting_id: str, properties: dict[str, str], moment: str | None
+        self, booking: Booking, meeting_id: str, properties: dict[str, str], moment: MappingMoment | None
     ) -> SyncResult:
         errors: list[SyncError] = []
         current = self._read_meeting(meeting_id, errors)
@@ -142,11 +142,11 @@ class HubSpotBookingSync:
             writes, write_errors = self._fields.event_writes(booking, "cancellation", current)
             errors += write_errors
         meeting_id = self._write_meeting(meeting_id, properties, writes, errors)
-        contacts = self._records.find_contacts(self._emails(booking)) if moment else {}
-        if moment:
-            ids = {e: c["id"] for e, c in contacts.items()}
-            errors += self._fields.write_person(self._records, booking, moment, ids)
-        return SyncResult(external_id=meeting_id, person_ids=sorted(c["id"] for c in contacts.values()), errors=errors)
+        ids: dict[str, str] = {}
+        if moment == "cancellation" and self._options.mappings.select("cancellation", "person"):
+            ids = {e: c["id"] for e, c in self._records.find_contacts(self._emails(booking)).items()}
+            errors += self._fields.write_person(self._records, booking, "cancellation", ids)
+        return SyncResult(external_id=meeting_id, person_ids=sorted(ids.values()), errors=errors)
 
     def _write_meeting(
         self, meeting_id: str | None, properties: dict[str, str], writes: dict[str, str], errors: list[SyncError]

@@ -35,8 +35,13 @@ from requests.adapters import HTTPAdapter
 from crm.salesforce.emulator_soql import Select, SoqlError, matches, parse
 
 PREFIXES = {
-    "Account": "001", "Contact": "003", "Opportunity": "006", "User": "005", "Lead": "00Q",
-    "Event": "00U", "RecordType": "012",
+    "Account": "001",
+    "Contact": "003",
+    "Opportunity": "006",
+    "User": "005",
+    "Lead": "00Q",
+    "Event": "00U",
+    "RecordType": "012",
 }
 _BY_PREFIX = {v: k for k, v in PREFIXES.items()}
 # Standard fields per object: name → (type, updateable). Fixtures add custom fields.
@@ -44,26 +49,50 @@ _STANDARD: dict[str, dict[str, tuple[str, bool]]] = {
     "User": {"Id": ("id", False), "Email": ("email", True), "Name": ("string", True), "IsActive": ("boolean", True)},
     "RecordType": {"Id": ("id", False), "Name": ("string", True), "DeveloperName": ("string", True)},
     "Account": {
-        "Id": ("id", False), "Name": ("string", True), "Website": ("url", True), "OwnerId": ("reference", True),
-        "BillingCountry": ("string", True), "BillingState": ("string", True), "ParentId": ("reference", True),
-        "LastActivityDate": ("date", False), "CreatedDate": ("datetime", False),
+        "Id": ("id", False),
+        "Name": ("string", True),
+        "Website": ("url", True),
+        "OwnerId": ("reference", True),
+        "BillingCountry": ("string", True),
+        "BillingState": ("string", True),
+        "ParentId": ("reference", True),
+        "LastActivityDate": ("date", False),
+        "CreatedDate": ("datetime", False),
         "RecordTypeId": ("reference", True),
     },
     "Contact": {
-        "Id": ("id", False), "FirstName": ("string", True), "LastName": ("string", True), "Email": ("email", True),
-        "OwnerId": ("reference", True), "AccountId": ("reference", True), "RecordTypeId": ("reference", True),
-        "Phone": ("phone", True), "CreatedDate": ("datetime", False),
+        "Id": ("id", False),
+        "FirstName": ("string", True),
+        "LastName": ("string", True),
+        "Email": ("email", True),
+        "OwnerId": ("reference", True),
+        "AccountId": ("reference", True),
+        "RecordTypeId": ("reference", True),
+        "Phone": ("phone", True),
+        "CreatedDate": ("datetime", False),
     },
     "Lead": {
-        "Id": ("id", False), "FirstName": ("string", True), "LastName": ("string", True), "Email": ("email", True),
-        "OwnerId": ("reference", True), "Company": ("string", True), "RecordTypeId": ("reference", True),
-        "Phone": ("phone", True), "CreatedDate": ("datetime", False),
+        "Id": ("id", False),
+        "FirstName": ("string", True),
+        "LastName": ("string", True),
+        "Email": ("email", True),
+        "OwnerId": ("reference", True),
+        "Company": ("string", True),
+        "RecordTypeId": ("reference", True),
+        "Phone": ("phone", True),
+        "CreatedDate": ("datetime", False),
     },
     "Opportunity": {"Id": ("id", False), "Name": ("string", True), "AccountId": ("reference", True)},
     "Event": {
-        "Id": ("id", False), "Subject": ("string", True), "StartDateTime": ("datetime", True),
-        "EndDateTime": ("datetime", True), "Description": ("textarea", True), "Location": ("string", True),
-        "WhoId": ("reference", True), "OwnerId": ("reference", True), "CreatedDate": ("datetime", False),
+        "Id": ("id", False),
+        "Subject": ("string", True),
+        "StartDateTime": ("datetime", True),
+        "EndDateTime": ("datetime", True),
+        "Description": ("textarea", True),
+        "Location": ("string", True),
+        "WhoId": ("reference", True),
+        "OwnerId": ("reference", True),
+        "CreatedDate": ("datetime", False),
     },
 }
 LOGIN_HOSTS = ("login.salesforce.com", "test.salesforce.com", "acme.my.salesforce.com")
@@ -83,8 +112,13 @@ class SalesforceEmulator:
     """The emulator's state and its HTTPS server (a background thread). Use as a context manager."""
 
     def __init__(
-        self, fixture: Mapping[str, Any] | str | Path | None = None, *, latency_ms: float = 0.0,
-        username: str = "integration@bookflow.test", password: str = "pw", security_token: str = "tok",
+        self,
+        fixture: Mapping[str, Any] | str | Path | None = None,
+        *,
+        latency_ms: float = 0.0,
+        username: str = "integration@bookflow.test",
+        password: str = "pw",
+        security_token: str = "tok",
     ) -> None:
         self.latency_ms = latency_ms
         self.username, self.password, self.security_token = username, password, security_token
@@ -113,8 +147,9 @@ class SalesforceEmulator:
             fixture = json.loads(Path(fixture).read_text())
         fixture = deepcopy(dict(fixture or {}))
         for obj, fields in _STANDARD.items():
-            self.schema[obj] = {n: {"name": n, "type": t, "updateable": u, "createable": u or n == "Id"}
-                                for n, (t, u) in fields.items()}
+            self.schema[obj] = {
+                n: {"name": n, "type": t, "updateable": u, "createable": u or n == "Id"} for n, (t, u) in fields.items()
+            }
         for obj, extra in (fixture.pop("fields", None) or {}).items():
             self.schema.setdefault(obj, {})
             for f in extra:
@@ -142,8 +177,13 @@ class SalesforceEmulator:
 
     # -- injected conditions --------------------------------------------------------------------------
 
-    def fail_next(self, path_part: str, status: int = 500, code: str = "UNKNOWN_EXCEPTION",
-                  message: str = "An unexpected error occurred.") -> None:
+    def fail_next(
+        self,
+        path_part: str,
+        status: int = 500,
+        code: str = "UNKNOWN_EXCEPTION",
+        message: str = "An unexpected error occurred.",
+    ) -> None:
         """The next request whose path contains ``path_part`` fails with this status and error."""
         self.failures.append((path_part, _error(status, code, message)))
 
@@ -257,17 +297,21 @@ class SalesforceEmulator:
         user = next((e.text for e in root.iter() if e.tag.endswith("username")), None)
         pw = next((e.text for e in root.iter() if e.tag.endswith("password")), None) or ""
         if user != self.username or pw != self.password + self.security_token:
-            fault = ("<?xml version='1.0'?><soapenv:Envelope xmlns:soapenv='http://schemas.xmlsoap.org/soap/"
-                     "envelope/' xmlns:sf='urn:fault.partner.soap.sforce.com'><soapenv:Body><soapenv:Fault>"
-                     "<sf:exceptionCode>INVALID_LOGIN</sf:exceptionCode><sf:exceptionMessage>INVALID_LOGIN: "
-                     "Invalid username, password, security token; or user locked out.</sf:exceptionMessage>"
-                     "</soapenv:Fault></soapenv:Body></soapenv:Envelope>")
+            fault = (
+                "<?xml version='1.0'?><soapenv:Envelope xmlns:soapenv='http://schemas.xmlsoap.org/soap/"
+                "envelope/' xmlns:sf='urn:fault.partner.soap.sforce.com'><soapenv:Body><soapenv:Fault>"
+                "<sf:exceptionCode>INVALID_LOGIN</sf:exceptionCode><sf:exceptionMessage>INVALID_LOGIN: "
+                "Invalid username, password, security token; or user locked out.</sf:exceptionMessage>"
+                "</soapenv:Fault></soapenv:Body></soapenv:Envelope>"
+            )
             return 500, fault, "xml"
         sid = self._issue_session()
-        ok = ("<?xml version='1.0'?><soapenv:Envelope xmlns:soapenv='http://schemas.xmlsoap.org/soap/envelope/' "
-              "xmlns='urn:partner.soap.sforce.com'><soapenv:Body><loginResponse><result>"
-              f"<serverUrl>{self.base_url}/services/Soap/u/59.0/00D000000000001</serverUrl>"
-              f"<sessionId>{sid}</sessionId></result></loginResponse></soapenv:Body></soapenv:Envelope>")
+        ok = (
+            "<?xml version='1.0'?><soapenv:Envelope xmlns:soapenv='http://schemas.xmlsoap.org/soap/envelope/' "
+            "xmlns='urn:partner.soap.sforce.com'><soapenv:Body><loginResponse><result>"
+            f"<serverUrl>{self.base_url}/services/Soap/u/59.0/00D000000000001</serverUrl>"
+            f"<sessionId>{sid}</sessionId></result></loginResponse></soapenv:Body></soapenv:Envelope>"
+        )
         return 200, ok, "xml"
 
     def _oauth(self, body: bytes) -> tuple[int, Any, str]:
@@ -344,12 +388,17 @@ class SalesforceEmulator:
     def _describe(self, obj: str) -> dict[str, Any]:
         fields = []
         for f in self.schema[obj].values():
-            fields.append({
-                "name": f["name"], "type": f["type"], "updateable": f.get("updateable", True),
-                "createable": f.get("createable", True), "length": f.get("length", 255),
-                "picklistValues": [{"value": v, "active": True, "label": v} for v in f.get("picklistValues", [])]
-                + [{"value": v, "active": False, "label": v} for v in f.get("inactivePicklistValues", [])],
-            })
+            fields.append(
+                {
+                    "name": f["name"],
+                    "type": f["type"],
+                    "updateable": f.get("updateable", True),
+                    "createable": f.get("createable", True),
+                    "length": f.get("length", 255),
+                    "picklistValues": [{"value": v, "active": True, "label": v} for v in f.get("picklistValues", [])]
+                    + [{"value": v, "active": False, "label": v} for v in f.get("inactivePicklistValues", [])],
+                }
+            )
         return {"name": obj, "fields": fields}
 
     def _check_writable(self, obj: str, values: Mapping[str, Any], need: str) -> None:
@@ -359,20 +408,27 @@ class SalesforceEmulator:
                 raise _error(400, "INVALID_FIELD", f"No such column '{name}' on sobject of type {obj}")
         denied = [n for n in values if not schema[n].get(need, True)]
         if denied:
-            raise _error(400, "INVALID_FIELD_FOR_INSERT_UPDATE",
-                         f"Unable to create/update fields: {', '.join(denied)}. Please check the security "
-                         "settings of this field and verify that it is read/write for your profile or "
-                         "permission set.", fields=denied)
+            raise _error(
+                400,
+                "INVALID_FIELD_FOR_INSERT_UPDATE",
+                f"Unable to create/update fields: {', '.join(denied)}. Please check the security "
+                "settings of this field and verify that it is read/write for your profile or "
+                "permission set.",
+                fields=denied,
+            )
 
     def _create(self, obj: str, values: dict[str, Any]) -> dict[str, Any]:
         self._check_writable(obj, values, "createable")
         if obj in self.duplicate_rules and values.get("Email"):
-            dup = next((r for r in self.data[obj].values()
-                        if (r.get("Email") or "").lower() == str(values["Email"]).lower()), None)
+            dup = next(
+                (r for r in self.data[obj].values() if (r.get("Email") or "").lower() == str(values["Email"]).lower()),
+                None,
+            )
             if dup is not None:
                 match = {"matchRecords": [{"record": {"attributes": {"type": obj}, "Id": dup["Id"]}}]}
-                raise _error(400, "DUPLICATES_DETECTED", "Use one of these records?",
-                             duplicateResult={"matchResults": [match]})
+                raise _error(
+                    400, "DUPLICATES_DETECTED", "Use one of these records?", duplicateResult={"matchResults": [match]}
+                )
         rec = {**values, "Id": self._new_id(obj), "CreatedDate": _now()}
         self.data.setdefault(obj, {})[rec["Id"]] = rec
         return {"id": rec["Id"], "success": True, "errors": []}
@@ -408,14 +464,15 @@ class SalesforceEmulator:
         def run(sub: Select) -> list[Any]:
             return [r[sub.fields[0][0]] for r in self._select(sub)]
 
-        rows = [r for r in self.data.get(sel.obj, {}).values()
-                if matches(sel.where, sel.obj, r, self._field, run)]
+        rows = [r for r in self.data.get(sel.obj, {}).values() if matches(sel.where, sel.obj, r, self._field, run)]
         aggregate = any(e.upper().startswith("COUNT(") for e, _ in sel.fields)
         if aggregate:
             return self._aggregate(sel, rows)
         for path, desc in reversed(sel.order_by):
-            rows.sort(key=lambda r, p=path: (self._field(sel.obj, r, p) is None, self._field(sel.obj, r, p) or ""),
-                      reverse=desc)
+            rows.sort(
+                key=lambda r, p=path: (self._field(sel.obj, r, p) is None, self._field(sel.obj, r, p) or ""),
+                reverse=desc,
+            )
         rows = rows[: sel.limit] if sel.limit is not None else rows
         return [self._render(sel.obj, r, [e for e, _ in sel.fields]) for r in rows]
 

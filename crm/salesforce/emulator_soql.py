@@ -49,7 +49,7 @@ def tokenize(q: str) -> list[tuple[str, Any]]:
     while pos < len(q):
         m = _TOKEN.match(q, pos)
         if not m or m.end() == pos:
-            raise SoqlError("MALFORMED_QUERY", f"unexpected token at: {q[pos:pos + 20]!r}")
+            raise SoqlError("MALFORMED_QUERY", f"unexpected token at: {q[pos : pos + 20]!r}")
         pos = m.end()
         kind = m.lastgroup
         text = m.group(kind)
@@ -72,16 +72,17 @@ class _Parser:
             return False
         if word is None:
             return True
-        return str(self.t[self.i][1]).upper() == word.upper()
+        kind, val = self.t[self.i]
+        return kind != "str" and str(val).upper() == word.upper()  # a quoted value is never a keyword
 
     def take(self, word: str | None = None) -> Any:
         if self.i >= len(self.t):
             raise SoqlError("MALFORMED_QUERY", f"unexpected end of query, expected {word or 'more'}")
         kind, val = self.t[self.i]
-        if word is not None and str(val).upper() != word.upper():
+        if word is not None and (kind == "str" or str(val).upper() != word.upper()):
             raise SoqlError("MALFORMED_QUERY", f"expected {word}, got {val!r}")
         self.i += 1
-        return val if kind != "word" or word else val
+        return val
 
     def select(self) -> Select:
         self.take("SELECT")

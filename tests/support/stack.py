@@ -1,6 +1,7 @@
 """A running Bookflow for tests: a worker on the real dev server, the API in-process, a seeded store."""
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -13,9 +14,10 @@ from temporalio.client import Client
 from activities.bookings import EventDispatcher
 from api.app import create_app
 from api.context import ApiContext
-from domain.booking import BookingEvent
+from domain import lifecycle
+from domain.booking import Attendee, Booking, BookingEvent, BookingInput, BookingStatus
 from domain.config import Configuration, EventType, Host, User
-from store import config, events
+from store import bookings, config, events
 from store.db import Database
 from worker.temporal import build_worker
 
@@ -52,6 +54,36 @@ class Stack:
         response = await self.http.post("/v2/bookings", json=payload)
         assert response.status_code == 201, response.text
         return response.json()["data"]
+
+    async def start_workflow(
+        self, event_type: EventType, start: datetime, length: timedelta, keep_open_minutes: float = 0.02
+    ) -> Booking:
+        """Reserve and start a booking directly (as the API does), with a length shorter than a minute.
+
+        The API only books whole-minute lengths; timed-event tests use seconds so they stay fast.
+        """
+        draft = Booking(
+            id=0,
+            uid=uuid.uuid4().hex,
+            event_type=event_type,
+            organizer=ORGANIZER,
+            attendees=[Attendee(name="Bo Booker", email="bo@example.com", time_zone="Europe/Rome")],
+            start=start,
+            end=start + length,
+            status=BookingStatus.ACCEPTED,
+            created_at=datetime.now(UTC),
+            title=event_type.title,
+        )
+        status, _ = lifecycle.initial_status(draft)
+        async with self.db.transaction() as session:
+            booking = await bookings.reserve(session, draft.model_copy(update={"status": status}))
+        await self.client.start_workflow(
+            "BookingWorkflow",
+            BookingInput(booking=booking, keep_open_minutes=keep_open_minutes),
+            id=booking.uid,
+            task_queue=self.task_queue,
+        )
+        return booking
 
     async def events(self, uid: str) -> list[BookingEvent]:
         async with self.db.sessions() as session:
@@ -90,7 +122,7 @@ async def running_stack(
     client: Client,
     db: Database,
     task_queue: str,
-    keep_open_minutes: int = 1,
+    keep_open_minutes: float = 1,
     dispatchers: Sequence[EventDispatcher] = (),
 ) -> AsyncIterator[Stack]:
     ctx = ApiContext(db=db, temporal=client, task_queue=task_queue, keep_open_minutes=keep_open_minutes)

@@ -50,7 +50,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "events",
-        sa.Column("event_id", sa.String(200), primary_key=True),
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.String(200), nullable=False, unique=True),
         sa.Column("booking_uid", sa.String(64), nullable=False, index=True),
         sa.Column("trigger", sa.String(64), nullable=False, index=True),
         sa.Column("created_at", TS, nullable=False, index=True),

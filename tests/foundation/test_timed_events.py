@@ -1,0 +1,83 @@
+"""Timed actions fire from the booking's own durable timers: meeting start and end, no-show checks."""
+
+from datetime import UTC, datetime, timedelta
+
+from domain.booking import Booking
+from store import events
+from tests.support.stack import event_type, eventually, running_stack, running_worker, seed, soon
+
+SECONDS = timedelta(seconds=1)
+
+
+async def test_meeting_started_and_ended_fire_at_start_and_end(stack):
+    et = event_type(1)
+    await seed(stack.db, et)
+    booking = await stack.start_workflow(et, soon(2), 2 * SECONDS)
+    events = await eventually(lambda: stack.events(booking.uid), lambda e: len(e) == 3, timeout=20)
+    assert [e.trigger for e in events] == ["BOOKING_CREATED", "MEETING_STARTED", "MEETING_ENDED"]
+    started, ended = events[1], events[2]
+    # Flat bodies: the booking's fields at the top level, no payload wrapper.
+    assert "payload" not in started.body
+    assert started.created_at >= booking.start
+    assert ended.created_at >= booking.end
+
+
+async def test_cancelled_booking_has_nothing_left_to_fire(stack):
+    et = event_type(1)
+    await seed(stack.db, et)
+    booking = await stack.start_workflow(et, soon(2), 1 * SECONDS)
+    await eventually(lambda: stack.triggers(booking.uid), lambda t: t == ["BOOKING_CREATED"])
+    response = await stack.http.post(f"/v2/bookings/{booking.uid}/cancel", json={})
+    assert response.status_code == 200
+    handle = stack.client.get_workflow_handle(booking.uid)
+    await handle.result()  # the workflow completes at once: its agenda is empty
+    assert await stack.triggers(booking.uid) == ["BOOKING_CREATED", "BOOKING_CANCELLED"]
+
+
+async def test_host_no_show_fires_and_guest_who_joined_is_not_reported(stack):
+    et = event_type(1, host_no_show_after_minutes=0.03, guest_no_show_after_minutes=0.03)
+    await seed(stack.db, et)
+    booking = await stack.start_workflow(et, soon(1), 10 * SECONDS)
+    joined = await stack.http.post(f"/v2/bookings/{booking.uid}/participants", json={"email": "bo@example.com"})
+    assert joined.status_code == 202
+    events = await eventually(
+        lambda: stack.events(booking.uid), lambda e: "AFTER_HOSTS_CAL_VIDEO_NO_SHOW" in [x.trigger for x in e]
+    )
+    no_show = next(e for e in events if e.trigger == "AFTER_HOSTS_CAL_VIDEO_NO_SHOW")
+    assert no_show.body["payload"]["hostEmail"] == "ada@example.com"
+    assert no_show.body["payload"]["noShowHost"] is True
+    state = await stack.client.get_workflow_handle(booking.uid).query("state", result_type=Booking)
+    assert state.absent_host is True
+    assert "AFTER_GUESTS_CAL_VIDEO_NO_SHOW" not in [e.trigger for e in events]
+
+
+async def test_guest_no_show_lists_the_guests_who_did_not_join(stack):
+    et = event_type(1, guest_no_show_after_minutes=0.03)
+    await seed(stack.db, et)
+    booking = await stack.start_workflow(et, soon(1), 10 * SECONDS)
+    events = await eventually(
+        lambda: stack.events(booking.uid), lambda e: "AFTER_GUESTS_CAL_VIDEO_NO_SHOW" in [x.trigger for x in e]
+    )
+    no_show = next(e for e in events if e.trigger == "AFTER_GUESTS_CAL_VIDEO_NO_SHOW")
+    assert [g["email"] for g in no_show.body["payload"]["guests"]] == ["bo@example.com"]
+
+
+async def test_timed_events_fire_exactly_once_across_a_worker_restart(temporal_env, sqlite_db, task_queue):
+
+    et = event_type(1)
+    await seed(sqlite_db, et)
+    async with running_stack(temporal_env.client, sqlite_db, task_queue) as stack:
+        booking = await stack.start_workflow(et, soon(3), 2 * SECONDS)
+        await eventually(lambda: stack.triggers(booking.uid), lambda t: t == ["BOOKING_CREATED"])
+    # No worker runs while the meeting starts and ends.
+    await eventually(lambda: _past(booking.end), bool, timeout=15)
+    async with running_worker(temporal_env.client, sqlite_db, task_queue):
+        handle = temporal_env.client.get_workflow_handle(booking.uid)
+        await handle.result()
+    async with sqlite_db.sessions() as session:
+        triggers = [e.trigger for e in await events.for_booking(session, booking.uid)]
+    assert triggers == ["BOOKING_CREATED", "MEETING_STARTED", "MEETING_ENDED"]
+
+
+async def _past(moment) -> bool:
+    return datetime.now(UTC) > moment + SECONDS
