@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from api import bookings, errors, event_types
+from api import bookings, errors, event_types, messaging, reminder_rules, webhooks
 from api.context import ApiContext
 
 VERSION = "0.1.0"
@@ -15,6 +15,9 @@ def create_app(ctx: ApiContext) -> FastAPI:
     errors.install(app)
     app.include_router(bookings.router)
     app.include_router(event_types.router)
+    app.include_router(reminder_rules.router)
+    app.include_router(messaging.router)
+    app.include_router(webhooks.router)
 
     @app.get("/health")
     async def health() -> dict:

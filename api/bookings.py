@@ -37,6 +37,7 @@ from domain.booking import (
     RescheduleInput,
 )
 from domain.config import EventType, User
+from domain.reminders import requires_attendee_phone
 from store import bookings, config
 
 router = APIRouter(prefix="/v2/bookings", tags=["bookings"])
@@ -119,6 +120,8 @@ async def create_booking(
         return Envelope(data=booking_out(earlier))
     _check_future(request.start)
     event_type, organizer = await _event_type_and_organizer(ctx, request)
+    if requires_attendee_phone(event_type.workflows) and not request.attendee.phone_number:
+        raise ApiError(400, "attendee.phoneNumber: required, this event type sends SMS reminders (e.g. +14155550123)")
     draft = _draft(request, event_type, organizer, idempotency_key)
     try:
         async with ctx.db.transaction() as session:

@@ -12,6 +12,7 @@ from api.schemas import Envelope
 from domain.config import EventType
 from store import config
 from store.config import EventTypeRow
+from templates.validation import event_type_problems
 
 router = APIRouter(prefix="/v2/event-types", tags=["event types"])
 Ctx = Annotated[ApiContext, Depends(context)]
@@ -19,9 +20,13 @@ Ctx = Annotated[ApiContext, Depends(context)]
 
 def _validated(data: dict[str, Any]) -> EventType:
     try:
-        return EventType.model_validate(data)
+        event_type = EventType.model_validate(data)
     except ValidationError as invalid:
         raise ApiError(400, describe(invalid.errors())) from None
+    # Reminder templates are checked before saving, like every other field.
+    if problems := event_type_problems(event_type):
+        raise ApiError(400, "; ".join(problems))
+    return event_type
 
 
 async def _hosts_exist(ctx: ApiContext, event_type: EventType) -> None:

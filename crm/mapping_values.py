@@ -21,8 +21,11 @@ def resolve_value(
     if m.type == "checkbox":
         return bool(m.value)
     if m.type in ("date", "datetime"):
-        sources = {"booking_start_date": booking.start, "booking_created_date": booking.created_at,
-                   "booking_cancel_date": now}
+        sources = {
+            "booking_start_date": booking.start,
+            "booking_created_date": booking.created_at,
+            "booking_cancel_date": now,
+        }
         return sources.get(str(m.value))
     v = m.value
     if not isinstance(v, str) or not (v.startswith("{") and v.endswith("}")):

@@ -51,6 +51,7 @@ class UnknownOperatorError(JsonLogicError):
 
     def __init__(self, operator: str) -> None:
         super().__init__({"type": "Unknown Operator", "operator": operator})
+        self.args = (f"unknown operator {operator!r}",)
         self.operator = operator
 
 

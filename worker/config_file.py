@@ -6,6 +6,7 @@ import yaml
 from pydantic import ValidationError
 
 from domain.config import Configuration
+from templates.validation import event_type_problems
 
 
 class ConfigFileError(Exception):
@@ -40,6 +41,17 @@ def check_references(path: Path, config: Configuration, known_user_ids: set[int]
             if host.user_id not in users:
                 where = f"eventTypes.{i}.hosts.{j}.userId"
                 raise ConfigFileError(f"{path}: {where}: user {host.user_id} is not defined in the file or the store")
+
+
+def check_templates(path: Path, config: Configuration) -> None:
+    """Every reminder template of every event type compiles and renders (else: where it does not)."""
+    problems = [
+        f"{path}: eventTypes.{i}.{problem}"
+        for i, event_type in enumerate(config.event_types)
+        for problem in event_type_problems(event_type)
+    ]
+    if problems:
+        raise ConfigFileError("\n".join(problems))
 
 
 def dump(config: Configuration) -> str:

@@ -11,11 +11,15 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.bookings import BookingActivities, EventDispatcher
+from activities.webhooks import WebhookActivities, WebhookDispatcher
+from domain.webhooks import WebhookSettings
 from store.db import Database
-from worker.settings import Settings
+from worker.messaging import WorkerGroup, messaging_activities, provider_workers
+from worker.settings import MessagingSettings, Settings
 from workflows.booking import BookingWorkflow
+from workflows.delivery import DeliveryWorkflow
 
-WORKFLOWS: list[type] = [BookingWorkflow]
+WORKFLOWS: list[type] = [BookingWorkflow, DeliveryWorkflow]
 
 # Libraries our pydantic types use that are deterministic and safe to share with the sandbox; passing
 # them through avoids re-importing them per workflow run (and the warnings when they import lazily).
@@ -52,12 +56,35 @@ def activities_for(db: Database, dispatchers: Sequence[EventDispatcher] = ()) ->
     return [bookings.reserve_slot, bookings.commit_transition]
 
 
-def build_worker(client: Client, db: Database, task_queue: str, dispatchers: Sequence[EventDispatcher] = ()) -> Worker:
-    return Worker(
+def build_worker(
+    client: Client,
+    db: Database,
+    task_queue: str,
+    dispatchers: Sequence[EventDispatcher] = (),
+    messaging: MessagingSettings | None = None,
+    webhooks: WebhookSettings | None = None,
+) -> WorkerGroup:
+    """The booking worker plus one rate-limited worker per message provider (``async with`` runs them all).
+
+    ``messaging`` defaults to the provider settings in the environment, ``webhooks`` likewise; the
+    webhook dispatcher is always added, so every event reaches its subscribers.
+    """
+    webhooks = webhooks or WebhookSettings()
+    deliveries = WebhookActivities(db, webhooks)
+    dispatchers = [*dispatchers, WebhookDispatcher(db, client, task_queue, webhooks)]
+    messaging = messaging or MessagingSettings()
+    reminders = messaging_activities(db, task_queue, messaging)
+    main = Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=activities_for(db, dispatchers),
+        activities=[
+            *activities_for(db, dispatchers),
+            reminders.prepare_step,
+            deliveries.attempt_delivery,
+            deliveries.finish_delivery,
+        ],
         activity_executor=ThreadPoolExecutor(max_workers=8),
         workflow_runner=workflow_runner(),
     )
+    return WorkerGroup([main, *provider_workers(client, task_queue, reminders, messaging)])

@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.lifecycle import Action, AgendaItem, TransitionRefused
     from domain.triggers import Trigger
+    from workflows.reminders import ReminderSends
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 # Storage and dispatch errors are retried until they succeed: a booking's events are never dropped.
@@ -58,6 +59,7 @@ class BookingWorkflow:
         self._previous = start.previous
         self._lock = asyncio.Lock()
         self._changed = False
+        self._reminders = ReminderSends()
 
     @workflow.run
     async def run(self, start: BookingInput) -> Booking:
@@ -69,6 +71,7 @@ class BookingWorkflow:
                 async with self._lock:
                     if item in lifecycle.agenda(self._booking, self._keep_open):
                         await self._fire(item)
+        await self._reminders.finish()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._booking
 
@@ -144,8 +147,13 @@ class BookingWorkflow:
                 await self._check_host_no_show(item, done)
             case Action.GUEST_NO_SHOW:
                 await self._check_guest_no_show(item, done)
+            case Action.REMINDER:
+                # Marked done at once; the send runs in the background (see workflows.reminders).
+                self._booking = self._booking.model_copy(update={"done": done})
+                self._reminders.start(self._booking, item.key)
             case Action.CLOSE:
-                await self._commit([], done=done)
+                # Nothing to tell anyone: the workflow simply ends, so no activity is spent on it.
+                self._booking = self._booking.model_copy(update={"done": done})
 
     async def _check_host_no_show(self, item: AgendaItem, done: list[str]) -> None:
         host = str(self._booking.organizer.email)

@@ -14,6 +14,7 @@ field, a permission error, an expired session, a duplicate rule).
 
 import itertools
 import json
+import socket
 import ssl
 import threading
 import time
@@ -543,6 +544,11 @@ class _ResolveAdapter(HTTPAdapter):
 def _handler(emulator: SalesforceEmulator) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            super().setup()
+            # Headers and body go out in separate writes; without NODELAY, Nagle adds ~40 ms per call.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)

@@ -29,7 +29,9 @@ def person_query(obj: str, email: str, record_types: bool) -> str:
     return format_soql(
         "SELECT Id, Email, OwnerId, Owner.Email{x:literal} FROM {o:literal} WHERE Email = {e} "
         "ORDER BY CreatedDate LIMIT 10",
-        x=extra, o=obj, e=email,
+        x=extra,
+        o=obj,
+        e=email,
     )
 
 
@@ -54,8 +56,13 @@ class SalesforceOwnerLookup:
     def find_owner_sync(self, query: OwnerQuery) -> OwnerDecision:
         settings = self.settings_for(query.event_type_id)
         record = _record_kind(query.record_type, settings.owner_record)
-        trace = [TraceStep(step="salesforce_lookup", outcome=record.value,
-                           reason=f"looking up the {record.value} owner of {query.attendee_email}")]
+        trace = [
+            TraceStep(
+                step="salesforce_lookup",
+                outcome=record.value,
+                reason=f"looking up the {record.value} owner of {query.attendee_email}",
+            )
+        ]
         try:
             if record is AttendeeRecord.ACCOUNT:
                 owner, kind, record_id = self._account_owner(query, settings, trace)
@@ -78,18 +85,35 @@ class SalesforceOwnerLookup:
         res = self.connection.composite([(o, person_query(o, query.attendee_email, rt)) for o in objects])
         for obj in objects:  # Contact before Lead
             rows = res.get(obj, [])
-            kept = [r for r in rows if ((r.get("RecordType") or {}).get("Name") or "").casefold() not in settings.excluded]
+            kept = [
+                r for r in rows if ((r.get("RecordType") or {}).get("Name") or "").casefold() not in settings.excluded
+            ]
             if len(kept) < len(rows):
-                trace.append(TraceStep(step=f"{obj.lower()}_record_type_excluded", outcome=f"{len(rows) - len(kept)}",
-                                       reason="record types excluded: " + ", ".join(settings.excluded_record_types)))
+                trace.append(
+                    TraceStep(
+                        step=f"{obj.lower()}_record_type_excluded",
+                        outcome=f"{len(rows) - len(kept)}",
+                        reason="record types excluded: " + ", ".join(settings.excluded_record_types),
+                    )
+                )
             if kept:
                 r = kept[0]
                 email = (r.get("Owner") or {}).get("Email")
-                trace.append(TraceStep(step=f"{obj.lower()}_owner_lookup", outcome=email or "no owner email",
-                                       reason=f"{obj} {r['Id']} is owned by {email}"))
+                trace.append(
+                    TraceStep(
+                        step=f"{obj.lower()}_owner_lookup",
+                        outcome=email or "no owner email",
+                        reason=f"{obj} {r['Id']} is owned by {email}",
+                    )
+                )
                 return email, obj.lower(), r["Id"]
-            trace.append(TraceStep(step=f"{obj.lower()}_owner_lookup", outcome="none",
-                                   reason=f"no {obj} with email {query.attendee_email}"))
+            trace.append(
+                TraceStep(
+                    step=f"{obj.lower()}_owner_lookup",
+                    outcome="none",
+                    reason=f"no {obj} with email {query.attendee_email}",
+                )
+            )
         return None, objects[-1].lower(), None
 
     def _account_owner(
@@ -103,9 +127,14 @@ class SalesforceOwnerLookup:
             return None, "account", None
         owner = owner_of(res.account, inp)
         via = f"lookup field {settings.account_lookup_field}" if inp.use_lookup_field else "Account owner"
-        trace.append(TraceStep(step="account_owner_lookup", outcome=owner or "no owner email",
-                               reason=f"{via} of {res.account.name or res.account.id} ({res.account.id}), "
-                               f"matched at step {res.step}, decided by {res.decisive_rule}"))
+        trace.append(
+            TraceStep(
+                step="account_owner_lookup",
+                outcome=owner or "no owner email",
+                reason=f"{via} of {res.account.name or res.account.id} ({res.account.id}), "
+                f"matched at step {res.step}, decided by {res.decisive_rule}",
+            )
+        )
         return owner, "account", res.account.id
 
 
@@ -121,8 +150,12 @@ def resolve_input(query: OwnerQuery, settings: SalesforceSettings, fuzzy: bool) 
         host_emails=frozenset(e.lower() for e in query.host_emails),
         use_lookup_field=settings.account_lookup_field is not None,
         tiebreaker_enabled=settings.tiebreaker_enabled,
-        tie=TieInput(rules=settings.tiebreaker_rules, geo=geo, subregion_field=settings.subregion_field,
-                     subregions=settings.subregions),
+        tie=TieInput(
+            rules=settings.tiebreaker_rules,
+            geo=geo,
+            subregion_field=settings.subregion_field,
+            subregions=settings.subregions,
+        ),
     )
 
 
@@ -135,15 +168,27 @@ def _record_kind(asked: str | None, default: AttendeeRecord) -> AttendeeRecord:
         return default
 
 
-def _decide(owner: str | None, kind: str, record_id: str | None, query: OwnerQuery, trace: list[TraceStep]) -> OwnerDecision:
+def _decide(
+    owner: str | None, kind: str, record_id: str | None, query: OwnerQuery, trace: list[TraceStep]
+) -> OwnerDecision:
     hosts = {h.lower() for h in query.host_emails}
     if owner is None:
         trace.append(TraceStep(step="owner_validated", outcome="no owner", reason="no Salesforce owner: round-robin"))
         return OwnerDecision(record_type=kind, record_id=record_id, trace=trace)
     if owner.lower() not in hosts:
-        trace.append(TraceStep(step="owner_validated", outcome="not a host",
-                               reason=f"{owner} does not host this event type: round-robin"))
+        trace.append(
+            TraceStep(
+                step="owner_validated",
+                outcome="not a host",
+                reason=f"{owner} does not host this event type: round-robin",
+            )
+        )
         return OwnerDecision(record_type=kind, record_id=record_id, trace=trace)
-    trace.append(TraceStep(step="salesforce_assignment", outcome=owner.lower(),
-                           reason=f"Salesforce {kind} owner: {owner} ({kind.capitalize()} ID: {record_id})"))
+    trace.append(
+        TraceStep(
+            step="salesforce_assignment",
+            outcome=owner.lower(),
+            reason=f"Salesforce {kind} owner: {owner} ({kind.capitalize()} ID: {record_id})",
+        )
+    )
     return OwnerDecision(owner_email=owner.lower(), record_type=kind, record_id=record_id, trace=trace)

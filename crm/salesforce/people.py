@@ -31,7 +31,9 @@ def split_name(name: str) -> tuple[str, str]:
     return (first, last) if last else ("", first or "-")
 
 
-def find_people(conn: SalesforceConnection, email: str, settings: SalesforceSettings) -> dict[str, list[dict[str, Any]]]:
+def find_people(
+    conn: SalesforceConnection, email: str, settings: SalesforceSettings
+) -> dict[str, list[dict[str, Any]]]:
     """Contacts and Leads with this email, excluded record types removed."""
     rt = bool(settings.excluded)
     res = conn.composite([(o, person_query(o, email, rt)) for o in ("Contact", "Lead")])
@@ -52,13 +54,21 @@ def _create(conn: SalesforceConnection, obj: str, values: dict[str, Any]) -> Per
 
 
 def ensure_person(
-    conn: SalesforceConnection, fetcher: AccountFetcher, booking: Booking, attendee: Attendee,
-    settings: SalesforceSettings, owner_id: str | None, fuzzy: bool,
+    conn: SalesforceConnection,
+    fetcher: AccountFetcher,
+    booking: Booking,
+    attendee: Attendee,
+    settings: SalesforceSettings,
+    owner_id: str | None,
+    fuzzy: bool,
 ) -> Person | None:
     """The attendee's Contact or Lead, created if the settings allow; None if none may be created."""
     found = find_people(conn, str(attendee.email), settings)
-    order = ("Lead", "Contact") if settings.record is AttendeeRecord.LEAD and not settings.check_for_existing_contact \
+    order = (
+        ("Lead", "Contact")
+        if settings.record is AttendeeRecord.LEAD and not settings.check_for_existing_contact
         else ("Contact", "Lead")
+    )
     for obj in order:
         if found.get(obj):
             return Person(found[obj][0]["Id"], obj)
@@ -72,7 +82,9 @@ def ensure_person(
         return None
     account_id = None
     if settings.record is AttendeeRecord.ACCOUNT or settings.create_contact_under_account:
-        account_id = _account_for(fetcher, str(attendee.email), settings, fuzzy and settings.record is AttendeeRecord.ACCOUNT)
+        account_id = _account_for(
+            fetcher, str(attendee.email), settings, fuzzy and settings.record is AttendeeRecord.ACCOUNT
+        )
         if account_id is None and settings.record is AttendeeRecord.ACCOUNT:
             if settings.create_lead_if_no_account:
                 return _create(conn, "Lead", {**base, "Company": _company(booking, str(attendee.email))})
@@ -87,7 +99,9 @@ def _company(booking: Booking, email: str) -> str:
 
 def _account_for(fetcher: AccountFetcher, email: str, settings: SalesforceSettings, fuzzy: bool) -> str | None:
     inp = ResolveInput(
-        domain=email_domain(email), fuzzy=fuzzy, excluded_record_types=settings.excluded,
+        domain=email_domain(email),
+        fuzzy=fuzzy,
+        excluded_record_types=settings.excluded,
         tiebreaker_enabled=settings.tiebreaker_enabled,
         tie=TieInput(rules=settings.tiebreaker_rules, subregion_field=settings.subregion_field),
     )

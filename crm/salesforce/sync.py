@@ -53,7 +53,10 @@ class SalesforceBookingSync:
     """``crm.base.BookingSync`` for Salesforce. ``settings``: one event type's settings or a function of its id."""
 
     def __init__(
-        self, connection: SalesforceConnection, settings: SettingsSource, fetcher: AccountFetcher | None = None,
+        self,
+        connection: SalesforceConnection,
+        settings: SettingsSource,
+        fetcher: AccountFetcher | None = None,
         context: Callable[[Booking], Mapping[str, Any]] | None = None,
     ) -> None:
         self.conn = connection
@@ -80,7 +83,11 @@ class SalesforceBookingSync:
     # -- the work (synchronous: simple-salesforce is) ----------------------------------------------------
 
     def _mapped(
-        self, booking: Booking, s: SalesforceSettings, on: MappingMoment, obj: MappingObject,
+        self,
+        booking: Booking,
+        s: SalesforceSettings,
+        on: MappingMoment,
+        obj: MappingObject,
         current: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         now = datetime.now(UTC)
@@ -117,14 +124,23 @@ class SalesforceBookingSync:
 
     def _existing_event(self, core: Mapping[str, Any]) -> str | None:
         start = datetime.fromisoformat(core["StartDateTime"])
-        rows = self.conn.query(format_soql(
-            "SELECT Id FROM Event WHERE WhoId = {} AND StartDateTime = {} AND Subject = {} ORDER BY Id LIMIT 1",
-            core["WhoId"], start, core["Subject"],
-        ))
+        rows = self.conn.query(
+            format_soql(
+                "SELECT Id FROM Event WHERE WhoId = {} AND StartDateTime = {} AND Subject = {} ORDER BY Id LIMIT 1",
+                core["WhoId"],
+                start,
+                core["Subject"],
+            )
+        )
         return rows[0]["Id"] if rows else None
 
     def _write_person(
-        self, booking: Booking, s: SalesforceSettings, on: MappingMoment, p: Person, errors: list[SyncError],
+        self,
+        booking: Booking,
+        s: SalesforceSettings,
+        on: MappingMoment,
+        p: Person,
+        errors: list[SyncError],
         owner_id: str | None = None,
     ) -> None:
         mappings = s.field_mappings.select(on, "person")

@@ -14,9 +14,14 @@ from crm.base import SyncError
 from crm.salesforce.connection import SalesforceApiError, SalesforceConnection
 
 FIELD_ERRORS = {
-    "INVALID_FIELD", "INVALID_FIELD_FOR_INSERT_UPDATE", "INVALID_TYPE_ON_FIELD_IN_RECORD",
-    "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", "STRING_TOO_LONG", "FIELD_INTEGRITY_EXCEPTION",
-    "INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY", "JSON_PARSER_ERROR",
+    "INVALID_FIELD",
+    "INVALID_FIELD_FOR_INSERT_UPDATE",
+    "INVALID_TYPE_ON_FIELD_IN_RECORD",
+    "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+    "STRING_TOO_LONG",
+    "FIELD_INTEGRITY_EXCEPTION",
+    "INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY",
+    "JSON_PARSER_ERROR",
 }
 _NAMED = re.compile(r"'([A-Za-z][A-Za-z0-9_]*)'|fields?: ([A-Za-z0-9_, ]+)")
 
@@ -31,8 +36,12 @@ def offending_fields(err: SalesforceApiError, optional: Collection[str]) -> list
 
 
 def write(
-    conn: SalesforceConnection, obj: str, record_id: str | None, required: dict[str, Any],
-    optional: dict[str, Any], errors: list[SyncError],
+    conn: SalesforceConnection,
+    obj: str,
+    record_id: str | None,
+    required: dict[str, Any],
+    optional: dict[str, Any],
+    errors: list[SyncError],
 ) -> str:
     """Create (``record_id`` None) or update a record; drop refused ``optional`` fields and retry.
 
@@ -53,5 +62,12 @@ def write(
             dropped = offending_fields(e, optional)
             for f in dropped:
                 optional.pop(f)
-            errors.append(SyncError(provider="salesforce", code=e.code, message=e.message,
-                                    dropped_fields=[f"{obj}.{f}" for f in dropped], at=datetime.now(UTC)))
+            errors.append(
+                SyncError(
+                    provider="salesforce",
+                    code=e.code,
+                    message=e.message,
+                    dropped_fields=[f"{obj}.{f}" for f in dropped],
+                    at=datetime.now(UTC),
+                )
+            )

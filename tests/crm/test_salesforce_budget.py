@@ -14,8 +14,16 @@ from tests.crm.sf_support import HOSTS, WATERFALL, connect
 def many_accounts(n: int) -> dict:
     """``n`` Accounts on wide.com, owners alternating between two hosts, with children and opportunities."""
     users = [{"Id": f"005B0000000000{i}AAA", "Email": e, "IsActive": True} for i, e in enumerate(HOSTS)]
-    accounts = [{"Id": f"001B{i:011d}AAA", "Name": f"Wide {i}", "Website": "https://www.wide.com",
-                 "OwnerId": users[i % 2]["Id"], "CreatedDate": "2020-01-01T00:00:00.000+0000"} for i in range(n)]
+    accounts = [
+        {
+            "Id": f"001B{i:011d}AAA",
+            "Name": f"Wide {i}",
+            "Website": "https://www.wide.com",
+            "OwnerId": users[i % 2]["Id"],
+            "CreatedDate": "2020-01-01T00:00:00.000+0000",
+        }
+        for i in range(n)
+    ]
     opps = [{"Name": f"o{i}", "AccountId": a["Id"]} for i, a in enumerate(accounts) for _ in range(i % 3)]
     contacts = [{"LastName": f"c{i}", "Email": f"c{i}@wide.com", "AccountId": accounts[i % n]["Id"]} for i in range(n)]
     return {"User": users, "Account": accounts, "Opportunity": opps, "Contact": contacts}
@@ -88,7 +96,9 @@ async def test_outage_raises_for_retry_and_config_error_is_traced(emu: Salesforc
     with pytest.raises(SalesforceApiError) as err:
         await lk.find_owner(query("o'brien@acme.com"))
     assert err.value.retryable
-    bad = SalesforceOwnerLookup(connect(emu), SalesforceSettings(owner_record="account", account_lookup_field="Nope__c"))
+    bad = SalesforceOwnerLookup(
+        connect(emu), SalesforceSettings(owner_record="account", account_lookup_field="Nope__c")
+    )
     d = await bad.find_owner(query("x@acme.com"))
     assert d.owner_email is None
     assert any(s.step == "salesforce_error" and s.outcome == "INVALID_FIELD" for s in d.trace)

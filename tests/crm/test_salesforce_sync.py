@@ -19,24 +19,52 @@ def booking(email: str = "new.person@acme.com", name: str = "Ada Lovelace", **kw
     organizer = User(id=1, name="Alice", email="alice@bookflow.io", username="alice")
     et = EventType(id=7, slug="intro", title="Intro", length_in_minutes=30, hosts=[Host(user_id=1)])
     return Booking(
-        id=1, uid=f"uid-{email}", event_type=et, organizer=organizer,
-        attendees=[Attendee(name=name, email=email, time_zone="Europe/Berlin")], start=START,
-        end=START + timedelta(minutes=30), status=BookingStatus.ACCEPTED, created_at=START - timedelta(days=2),
-        title="Intro between Alice and Ada", description="Talk about engines", location="https://meet.example/1",
-        booking_fields_responses={"company": "Acme Ltd"}, **kw,
+        id=1,
+        uid=f"uid-{email}",
+        event_type=et,
+        organizer=organizer,
+        attendees=[Attendee(name=name, email=email, time_zone="Europe/Berlin")],
+        start=START,
+        end=START + timedelta(minutes=30),
+        status=BookingStatus.ACCEPTED,
+        created_at=START - timedelta(days=2),
+        title="Intro between Alice and Ada",
+        description="Talk about engines",
+        location="https://meet.example/1",
+        booking_fields_responses={"company": "Acme Ltd"},
+        **kw,
     )
 
 
-MAPPINGS = {"mappings": [
-    {"on": "booking", "object": "event", "field": "Booking_Source__c", "type": "text", "value": "bookflow"},
-    {"on": "booking", "object": "person", "field": "Last_Booking_Status__c", "type": "text", "value": "Booked"},
-    {"on": "booking", "object": "person", "field": "First_Booking__c", "type": "date",
-     "value": "booking_start_date", "when": "field_empty"},
-    {"on": "cancellation", "object": "event", "field": "Cancelled__c", "type": "checkbox", "value": True},
-    {"on": "cancellation", "object": "person", "field": "Last_Booking_Status__c", "type": "text", "value": "Cancelled"},
-    {"on": "cancellation", "object": "person", "field": "Last_Cancel_Date__c", "type": "date",
-     "value": "booking_cancel_date"},
-]}
+MAPPINGS = {
+    "mappings": [
+        {"on": "booking", "object": "event", "field": "Booking_Source__c", "type": "text", "value": "bookflow"},
+        {"on": "booking", "object": "person", "field": "Last_Booking_Status__c", "type": "text", "value": "Booked"},
+        {
+            "on": "booking",
+            "object": "person",
+            "field": "First_Booking__c",
+            "type": "date",
+            "value": "booking_start_date",
+            "when": "field_empty",
+        },
+        {"on": "cancellation", "object": "event", "field": "Cancelled__c", "type": "checkbox", "value": True},
+        {
+            "on": "cancellation",
+            "object": "person",
+            "field": "Last_Booking_Status__c",
+            "type": "text",
+            "value": "Cancelled",
+        },
+        {
+            "on": "cancellation",
+            "object": "person",
+            "field": "Last_Cancel_Date__c",
+            "type": "date",
+            "value": "booking_cancel_date",
+        },
+    ]
+}
 
 
 @pytest.fixture
@@ -71,14 +99,19 @@ async def test_retried_create_makes_no_second_event(emu: SalesforceEmulator) -> 
     first = await s.on_created(booking())
     again = await s.on_created(booking())
     assert again.external_id == first.external_id
-    assert len(emu.records("Event")) == 1 and len([c for c in emu.records("Contact") if c["Email"] == "new.person@acme.com"]) == 1
+    assert (
+        len(emu.records("Event")) == 1
+        and len([c for c in emu.records("Contact") if c["Email"] == "new.person@acme.com"]) == 1
+    )
 
 
 async def test_field_empty_keeps_an_existing_value(emu: SalesforceEmulator) -> None:
     s = sync(emu)
     res = await s.on_created(booking())
     emu.data["Contact"][res.person_ids[0]]["First_Booking__c"] = "2001-01-01"
-    later = booking().model_copy(update={"start": START + timedelta(days=9), "end": START + timedelta(days=9, minutes=30)})
+    later = booking().model_copy(
+        update={"start": START + timedelta(days=9), "end": START + timedelta(days=9, minutes=30)}
+    )
     await s.on_created(later)
     assert emu.get("Contact", res.person_ids[0])["First_Booking__c"] == "2001-01-01"  # type: ignore[index]
 
@@ -145,7 +178,12 @@ async def test_skip_contact_creation(emu: SalesforceEmulator) -> None:
 
 async def test_duplicates_detected_uses_the_match(emu: SalesforceEmulator) -> None:
     emu.duplicate_rules.add("Contact")
-    hidden = {"LastName": "Old", "Email": "dup@acme.com", "RecordTypeId": "012A00000000001AAA", "Id": "003Z00000000001AAA"}
+    hidden = {
+        "LastName": "Old",
+        "Email": "dup@acme.com",
+        "RecordTypeId": "012A00000000001AAA",
+        "Id": "003Z00000000001AAA",
+    }
     emu.data["Contact"][hidden["Id"]] = hidden  # excluded type: invisible to the lookup, found by the rule
     res = await sync(emu, excluded_record_types=["partner account"]).on_created(booking(email="dup@acme.com"))
     assert res.person_ids == ["003Z00000000001AAA"]

@@ -38,7 +38,11 @@ def form_document(**changes: Any) -> dict:
                 "label": "Products",
                 "identifier": "products",
                 "type": "multiselect",
-                "options": [{"id": "p-api", "label": "API"}, {"id": "p-ui", "label": "UI"}, {"id": "p-bill", "label": "Billing"}],
+                "options": [
+                    {"id": "p-api", "label": "API"},
+                    {"id": "p-ui", "label": "UI"},
+                    {"id": "p-bill", "label": "Billing"},
+                ],
             },
         ],
         "routes": [
@@ -68,7 +72,10 @@ def form_document(**changes: Any) -> dict:
                 "name": "Everyone else",
                 "isFallback": True,
                 "queryValue": {"id": "root", "type": "group"},
-                "action": {"type": "customPageMessage", "value": "Thank you for your interest! We will be in touch soon."},
+                "action": {
+                    "type": "customPageMessage",
+                    "value": "Thank you for your interest! We will be in touch soon.",
+                },
             },
         ],
     }

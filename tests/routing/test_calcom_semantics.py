@@ -13,7 +13,12 @@ def calcom(rule: dict, data: dict) -> object:
 
 def tree(*rules: dict, conjunction: str = "AND", negate: bool = False) -> dict:
     children = {f"r{i}": {"type": "rule", "properties": rule} for i, rule in enumerate(rules)}
-    return {"id": "g", "type": "group", "children1": children, "properties": {"conjunction": conjunction, "not": negate}}
+    return {
+        "id": "g",
+        "type": "group",
+        "children1": children,
+        "properties": {"conjunction": conjunction, "not": negate},
+    }
 
 
 def rule(field: str, operator: str, *values: object) -> dict:

@@ -56,7 +56,9 @@ def test_compatible_suite_has_278_cases() -> None:
     assert len(COMPATIBLE) == 278
 
 
-@pytest.mark.parametrize("case", COMPATIBLE, ids=[f"{i}:{json.dumps(c['rule'])[:60]}" for i, c in enumerate(COMPATIBLE)])
+@pytest.mark.parametrize(
+    "case", COMPATIBLE, ids=[f"{i}:{json.dumps(c['rule'])[:60]}" for i, c in enumerate(COMPATIBLE)]
+)
 def test_compatible_case(case: dict) -> None:
     assert passes(case), case
 

@@ -96,7 +96,11 @@ def test_host_choice_uses_the_history_passed_in(form: RoutingForm, context: Rout
 
 
 def test_crm_owner_who_hosts_the_event_type_is_used(form: RoutingForm, context: RoutingContext) -> None:
-    owner = OwnerDecision(owner_email="BOB@team.example.com", record_type="Contact", trace=[TraceStep(step="contact_owner_lookup", outcome="found", reason="contact owner")])
+    owner = OwnerDecision(
+        owner_email="BOB@team.example.com",
+        record_type="Contact",
+        trace=[TraceStep(step="contact_owner_lookup", outcome="found", reason="contact owner")],
+    )
     decision = decide(form, answers(form, seats=500, country="Germany"), context, owner, "salesforce")
     assert decision.team_member_email == "BOB@team.example.com"
     assert decision.host_user_id == 2
@@ -119,7 +123,13 @@ def test_route_can_skip_the_contact_owner(context: RoutingContext) -> None:
     document = form_document()
     document["routes"][0]["attributeRoutingConfig"] = {"skipContactOwner": True}
     form = RoutingForm.model_validate(document)
-    decision = decide(form, answers(form, seats=500, country="Germany"), context, OwnerDecision(owner_email="bob@team.example.com"), "hubspot")
+    decision = decide(
+        form,
+        answers(form, seats=500, country="Germany"),
+        context,
+        OwnerDecision(owner_email="bob@team.example.com"),
+        "hubspot",
+    )
     assert decision.skip_contact_owner is True
     assert decision.team_member_email is None
     assert decision.trace.crm is not None and decision.trace.crm.reason == "the route skips the contact owner"

@@ -2,12 +2,13 @@
 
 import typer
 
-from worker.cli import config_cmd, events_cmd, stack
+from worker.cli import config_cmd, events_cmd, outbox_cmd, stack
 
 app = typer.Typer(help="Bookflow: a durable workflow and rules engine for meeting bookings.", no_args_is_help=True)
 stack.register(app)
 app.add_typer(config_cmd.app, name="config")
 events_cmd.register(app)
+outbox_cmd.register(app)
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ app = typer.Typer(help="Apply or export users and event types.", no_args_is_help
 async def apply_file(db: Database, path: Path) -> Configuration:
     """Validate ``path`` completely, then upsert it in one transaction (all or nothing)."""
     config = config_file.load(path)
+    config_file.check_templates(path, config)
     async with db.transaction() as session:
         known = {u.id for u in await config_store.list_users(session)}
         config_file.check_references(path, config, known)

@@ -1,0 +1,222 @@
+"""`/v2/webhooks` and `/v2/event-types/{eventTypeId}/webhooks`: Cal.com's webhook subscriptions.
+
+The secret is write-only: accepted on create and update, never returned. A subscriber URL is checked
+against the SSRF rules (resolving its host) before anything is saved, and a template must compile.
+"""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query
+from pydantic import ValidationError
+
+from api.context import ApiContext, context
+from api.errors import ApiError, describe
+from api.schemas import Envelope
+from domain.url_policy import UrlRefused, check_url
+from domain.webhooks import (
+    Subscription,
+    SubscriptionCreate,
+    SubscriptionFields,
+    WebhookSettings,
+    check_time_pair,
+)
+from store import config
+from store import webhooks as store
+from templates.webhook_body import TemplateInvalid, check_template
+
+router = APIRouter(tags=["webhooks"])
+Ctx = Annotated[ApiContext, Depends(context)]
+USER = "/v2/webhooks"
+EVENT_TYPE = "/v2/event-types/{event_type_id}/webhooks"
+
+
+class CreateBody(SubscriptionCreate):
+    user_id: int | None = None  # user scope; absent means every booking of this instance
+
+
+def _parse(model: type[SubscriptionFields], body: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(body)
+    except ValidationError as invalid:
+        raise ApiError(400, describe(invalid.errors())) from None
+
+
+async def _check(fields: SubscriptionFields) -> None:
+    """Refuse a URL the SSRF rules forbid and a template that does not compile, naming the field."""
+    if fields.subscriber_url is not None:
+        try:
+            await check_url(fields.subscriber_url, WebhookSettings().allow_private)
+        except UrlRefused as refused:
+            raise ApiError(400, f"subscriberUrl: {refused}") from None
+    if fields.payload_template:
+        try:
+            check_template(fields.payload_template)
+        except TemplateInvalid as invalid:
+            raise ApiError(400, f"payloadTemplate: {invalid}") from None
+
+
+async def _event_type_exists(ctx: ApiContext, event_type_id: int) -> None:
+    async with ctx.db.sessions() as session:
+        if await config.get_event_type(session, event_type_id) is None:
+            raise ApiError(404, f"Event type with id={event_type_id} not found")
+
+
+async def _get(ctx: ApiContext, webhook_id: str, event_type_id: int | None) -> Subscription:
+    async with ctx.db.sessions() as session:
+        sub = await store.get_subscription(session, webhook_id)
+    if sub is None or sub.event_type_id != event_type_id:
+        raise ApiError(404, f"Webhook with id={webhook_id} not found")
+    return sub
+
+
+async def _create(ctx: ApiContext, body: dict[str, Any], event_type_id: int | None) -> Envelope:
+    request = _parse(CreateBody, body)
+    await _check(request)
+    if event_type_id is not None:
+        await _event_type_exists(ctx, event_type_id)
+    if request.user_id is not None:
+        async with ctx.db.sessions() as session:
+            if await config.get_user(session, request.user_id) is None:
+                raise ApiError(400, f"userId: user {request.user_id} does not exist")
+    now = datetime.now(UTC)
+    sub = Subscription(
+        id=str(uuid.uuid4()),
+        user_id=request.user_id if event_type_id is None else None,
+        event_type_id=event_type_id,
+        subscriber_url=request.subscriber_url.strip(),
+        triggers=request.triggers,
+        active=request.active,
+        payload_template=request.payload_template,
+        secret=request.secret,
+        time=request.time,
+        time_unit=request.time_unit,
+        created_at=now,
+        updated_at=now,
+    )
+    async with ctx.db.transaction() as session:
+        await store.save_subscription(session, sub)
+    return Envelope(data=sub.public())
+
+
+async def _update(ctx: ApiContext, webhook_id: str, body: dict[str, Any], event_type_id: int | None) -> Envelope:
+    current = await _get(ctx, webhook_id, event_type_id)
+    patch = _parse(SubscriptionFields, body)
+    await _check(patch)
+    changes = patch.model_dump(exclude_unset=True, exclude={"version"})
+    if "subscriber_url" in changes and changes["subscriber_url"] is None:
+        raise ApiError(400, "subscriberUrl: cannot be empty")
+    if "triggers" in changes and changes["triggers"] is None:
+        raise ApiError(400, "triggers: give at least one trigger")
+    sub = current.model_copy(update=changes | {"updated_at": datetime.now(UTC)})
+    try:
+        check_time_pair(sub.time, sub.time_unit)
+    except ValueError as invalid:
+        raise ApiError(400, str(invalid)) from None
+    async with ctx.db.transaction() as session:
+        await store.save_subscription(session, sub)
+    return Envelope(data=sub.public())
+
+
+async def _delete(ctx: ApiContext, webhook_id: str, event_type_id: int | None) -> Envelope:
+    sub = await _get(ctx, webhook_id, event_type_id)
+    async with ctx.db.transaction() as session:
+        await store.delete_subscription(session, webhook_id)
+    return Envelope(data=sub.public())
+
+
+# -- user (instance) scope --------------------------------------------------------------------------
+
+
+@router.post(USER, status_code=201)
+async def create_webhook(ctx: Ctx, body: Annotated[dict[str, Any], Body()]) -> Envelope:
+    return await _create(ctx, body, None)
+
+
+@router.get(USER)
+async def list_webhooks(ctx: Ctx, user_id: Annotated[int | None, Query(alias="userId")] = None) -> Envelope:
+    async with ctx.db.sessions() as session:
+        subs = await store.list_subscriptions(session, event_type_id=None, user_id=user_id)
+    return Envelope(data=[s.public() for s in subs])
+
+
+@router.get(USER + "/{webhook_id}")
+async def get_webhook(webhook_id: str, ctx: Ctx) -> Envelope:
+    return Envelope(data=(await _get(ctx, webhook_id, None)).public())
+
+
+@router.patch(USER + "/{webhook_id}")
+async def update_webhook(webhook_id: str, ctx: Ctx, body: Annotated[dict[str, Any], Body()]) -> Envelope:
+    return await _update(ctx, webhook_id, body, None)
+
+
+@router.delete(USER + "/{webhook_id}")
+async def delete_webhook(webhook_id: str, ctx: Ctx) -> Envelope:
+    return await _delete(ctx, webhook_id, None)
+
+
+@router.get(USER + "/{webhook_id}/deliveries")
+async def list_deliveries(
+    webhook_id: str,
+    ctx: Ctx,
+    failed: bool = False,
+    since: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> Envelope:
+    """Deliveries to one subscription, newest first, each with its attempts."""
+    async with ctx.db.sessions() as session:
+        if await store.get_subscription(session, webhook_id) is None:
+            raise ApiError(404, f"Webhook with id={webhook_id} not found")
+        found = await store.list_deliveries(session, webhook_id, failed=failed, since=since, limit=limit)
+        data = [
+            _without_body(d.wire()) | {"log": [a.wire() for a in await store.attempts_of(session, d.id)]} for d in found
+        ]
+    return Envelope(data=data)
+
+
+def _without_body(delivery: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in delivery.items() if k != "body"}
+
+
+# -- event-type scope -------------------------------------------------------------------------------
+
+
+@router.post(EVENT_TYPE, status_code=201)
+async def create_event_type_webhook(event_type_id: int, ctx: Ctx, body: Annotated[dict[str, Any], Body()]) -> Envelope:
+    return await _create(ctx, body, event_type_id)
+
+
+@router.get(EVENT_TYPE)
+async def list_event_type_webhooks(event_type_id: int, ctx: Ctx) -> Envelope:
+    await _event_type_exists(ctx, event_type_id)
+    async with ctx.db.sessions() as session:
+        subs = await store.list_subscriptions(session, event_type_id=event_type_id)
+    return Envelope(data=[s.public() for s in subs])
+
+
+@router.delete(EVENT_TYPE)
+async def delete_event_type_webhooks(event_type_id: int, ctx: Ctx) -> Envelope:
+    await _event_type_exists(ctx, event_type_id)
+    async with ctx.db.transaction() as session:
+        subs = await store.list_subscriptions(session, event_type_id=event_type_id)
+        for sub in subs:
+            await store.delete_subscription(session, sub.id)
+    return Envelope(data=[s.public() for s in subs])
+
+
+@router.get(EVENT_TYPE + "/{webhook_id}")
+async def get_event_type_webhook(event_type_id: int, webhook_id: str, ctx: Ctx) -> Envelope:
+    return Envelope(data=(await _get(ctx, webhook_id, event_type_id)).public())
+
+
+@router.patch(EVENT_TYPE + "/{webhook_id}")
+async def update_event_type_webhook(
+    event_type_id: int, webhook_id: str, ctx: Ctx, body: Annotated[dict[str, Any], Body()]
+) -> Envelope:
+    return await _update(ctx, webhook_id, body, event_type_id)
+
+
+@router.delete(EVENT_TYPE + "/{webhook_id}")
+async def delete_event_type_webhook(event_type_id: int, webhook_id: str, ctx: Ctx) -> Envelope:
+    return await _delete(ctx, webhook_id, event_type_id)

@@ -1,0 +1,62 @@
+"""The BookingWorkflow's reminder sends: each due step runs in the background of the workflow.
+
+A send never holds the booking's lock, so a provider outage (retried with backoff) cannot delay a
+cancel or a reschedule; and because the send activity re-reads the booking's status from the store,
+a cancel that lands first stops a reminder that has not reached its provider yet.
+"""
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.messaging import MessagingActivities, StepFiring
+    from activities.outgoing import OutgoingMessage
+    from domain.booking import Booking
+
+PREPARE_TIMEOUT = timedelta(seconds=30)
+PREPARE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+# Provider outages are retried until they end (nothing lost); the activity itself gives up on a
+# beforeEvent reminder once the meeting has started.
+SEND_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=5)
+)
+
+
+class ReminderSends:
+    """Background sends of one workflow; ``finish`` waits for all of them before the workflow ends."""
+
+    def __init__(self) -> None:
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self, booking: Booking, key: str) -> None:
+        """Send the step ``key`` of ``booking`` as it is now (its rendering sees this state)."""
+        self._tasks.append(asyncio.create_task(self._send(booking, key)))
+
+    async def finish(self) -> None:
+        await asyncio.gather(*self._tasks)
+
+    async def _send(self, booking: Booking, key: str) -> None:
+        try:
+            messages = await workflow.execute_activity_method(
+                MessagingActivities.prepare_step,
+                StepFiring(booking=booking, key=key, fired_at=workflow.now()),
+                start_to_close_timeout=PREPARE_TIMEOUT,
+                retry_policy=PREPARE_RETRY,
+            )
+            await asyncio.gather(*(self._deliver(m) for m in messages))
+        except ActivityError as failed:
+            # Only a bug gets here (every provider failure is retried or recorded); keep the booking alive.
+            workflow.logger.error("reminder %s of booking %s failed: %s", key, booking.uid, failed.cause)
+
+    async def _deliver(self, message: OutgoingMessage) -> None:
+        await workflow.execute_activity_method(
+            MessagingActivities.send_message,
+            message,
+            task_queue=message.queue,
+            start_to_close_timeout=timedelta(seconds=message.attempt_timeout_seconds),
+            retry_policy=SEND_RETRY,
+        )
