@@ -88,8 +88,6 @@ async def check_url(
     if literal is not None:
         addresses = [literal]
     else:
-        if not allow_private and (target.host == "localhost" or target.host.endswith(".localhost")):
-            raise UrlRefused(
                 f"{target.host} is a loopback name (allowed only with BOOKFLOW_WEBHOOKS_ALLOW_PRIVATE=true)"
             )
         try:
