@@ -6,6 +6,7 @@ from typing import Any, Protocol
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities import metrics
 from domain.base import CamelModel
 from domain.booking import Booking, BookingEvent
 from domain.payloads import build_body
@@ -72,10 +73,13 @@ class BookingActivities:
             )
             for pending in transition.events
         ]
+        new = []
         async with self._db.transaction() as session:
             await bookings.save(session, transition.booking)
             for event in recorded:
-                await events.record(session, event)
+                if await events.record(session, event):
+                    new.append(event.trigger)
+        metrics.events_recorded(new, transition.booking.status.value)
         for event in recorded:
             for dispatcher in self._dispatchers:
                 await dispatcher.dispatch(event)

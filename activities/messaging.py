@@ -19,7 +19,6 @@ from activities.outgoing import (
     OutgoingMessage,
     PermanentSendError,
     SendError,
-    TransientSendError,
     UncertainSendError,
 )
 from activities.providers import Provider
@@ -120,7 +119,9 @@ class MessagingActivities:
         if planned.not_after is not None and firing.fired_at > planned.not_after:
             reason = "the meeting had already started when the reminder fell due"
             for person in people:
-                await self._settle_unsent(booking, planned, provider.name, person.address, MessageStatus.SKIPPED, reason)
+                await self._settle_unsent(
+                    booking, planned, provider.name, person.address, MessageStatus.SKIPPED, reason
+                )
             return []
         out = []
         for person in people:
@@ -233,7 +234,7 @@ class MessagingActivities:
         except UncertainSendError as unknown:
             logger.warning("message %s in doubt: %s", message.key, unknown)
             return await self._settle(message, MessageStatus.IN_DOUBT, detail=str(unknown))
-        except (TransientSendError, SendError, Exception) as error:
+        except Exception as error:  # TransientSendError, or anything unexpected: retry, never drop
             detail = str(error) if isinstance(error, SendError) else f"{error.__class__.__name__}: {error}"
             await self._settle(message, MessageStatus.PENDING, detail=detail)
             # Retryable: Temporal's retry policy backs off and tries again; the claim is released.

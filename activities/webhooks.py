@@ -48,7 +48,7 @@ from domain.webhooks import (
 from store import bookings, events
 from store import webhooks as store
 from store.db import Database
-from templates.webhook_body import JSON_TYPE, compact_json, render_body
+from templates.webhook_body import JSON_TYPE, TemplateInvalid, compact_json, render_body
 
 log = logging.getLogger("bookflow.webhooks")
 DELIVERY_WORKFLOW = "DeliveryWorkflow"
@@ -257,7 +257,10 @@ class WebhookActivities:
             return _Response(error=str(unresolved)), Outcome.RETRY
         except UrlRefused as refused:
             return _Response(error=f"refused by the URL policy: {refused}"), Outcome.FAILED
-        content, content_type = _content(body, sub)
+        try:
+            content, content_type = _content(body, sub)
+        except TemplateInvalid as invalid:  # e.g. the sandbox refused an attribute: retrying cannot help
+            return _Response(error=f"the payload template failed: {invalid}"), Outcome.FAILED
         secret = sub.secret.get_secret_value() if sub.secret else None
         headers = signed_headers(
             secret, delivery.id, int(time.time()), content, content_type, WEBHOOK_VERSION, USER_AGENT

@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from api import bookings, errors, event_types, messaging, reminder_rules, webhooks
+from api import bookings, errors, event_types, messaging, reminder_rules, routing_forms, webhooks
 from api.context import ApiContext
 
 VERSION = "0.1.0"
@@ -18,6 +18,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
     app.include_router(reminder_rules.router)
     app.include_router(messaging.router)
     app.include_router(webhooks.router)
+    app.include_router(routing_forms.router)
 
     @app.get("/health")
     async def health() -> dict:

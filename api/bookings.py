@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query
 from sqlalchemy.exc import IntegrityError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from api import routing_bookings
 from api.booking_commands import BOOKING_WORKFLOW, existing, signal, update
 from api.context import ApiContext, context
 from api.errors import ApiError
@@ -23,6 +24,7 @@ from api.schemas import (
     booking_out,
 )
 from domain import lifecycle
+from domain import search_attributes as search
 from domain.booking import (
     Attendee,
     Booking,
@@ -38,7 +40,7 @@ from domain.booking import (
 )
 from domain.config import EventType, User
 from domain.reminders import requires_attendee_phone
-from store import bookings, config
+from store import bookings, config, routing
 
 router = APIRouter(prefix="/v2/bookings", tags=["bookings"])
 Ctx = Annotated[ApiContext, Depends(context)]
@@ -120,14 +122,21 @@ async def create_booking(
         return Envelope(data=booking_out(earlier))
     _check_future(request.start)
     event_type, organizer = await _event_type_and_organizer(ctx, request)
+    routing_ref = None
+    if request.routing is not None:  # host and team come from the stored decision, never from the request
+        organizer, routing_ref = await routing_bookings.routed_organizer(
+            ctx, request.routing.response_id, event_type, organizer
+        )
     if requires_attendee_phone(event_type.workflows) and not request.attendee.phone_number:
         raise ApiError(400, "attendee.phoneNumber: required, this event type sends SMS reminders (e.g. +14155550123)")
-    draft = _draft(request, event_type, organizer, idempotency_key)
+    draft = _draft(request, event_type, organizer, idempotency_key).model_copy(update={"routing": routing_ref})
     try:
         async with ctx.db.transaction() as session:
-            booking = await bookings.reserve(session, draft)
+            booking = await routing_bookings.reserve(session, draft)
     except bookings.SlotTaken as taken:
         raise ApiError(409, str(taken), "SLOT_TAKEN") from None
+    except routing.AlreadyBooked as booked:
+        raise ApiError(409, f"routing.responseId: {booked}") from None
     except IntegrityError:
         # The same Idempotency-Key raced us: answer with the booking the other request made.
         if (earlier := await _replay(ctx, idempotency_key)) is not None:
@@ -137,7 +146,7 @@ async def create_booking(
         await _ensure_started(ctx, booking)
     except Exception:
         async with ctx.db.transaction() as session:
-            await bookings.release(session, booking.uid)
+            await routing_bookings.release(session, booking.uid)
         raise ApiError(503, "the workflow engine is unavailable; nothing was booked, try again") from None
     return Envelope(data=booking_out(booking))
 
@@ -150,6 +159,7 @@ async def _ensure_started(ctx: ApiContext, booking: Booking) -> None:
             BookingInput(booking=booking, keep_open_minutes=ctx.keep_open_minutes),
             id=booking.uid,
             task_queue=ctx.task_queue,
+            search_attributes=search.for_booking(booking),
         )
 
 

@@ -43,7 +43,7 @@ def _parse(model: type[SubscriptionFields], body: dict[str, Any]) -> Any:
         raise ApiError(400, describe(invalid.errors())) from None
 
 
-async def _check(fields: SubscriptionFields) -> None:
+async def check_fields(fields: SubscriptionFields) -> None:
     """Refuse a URL the SSRF rules forbid and a template that does not compile, naming the field."""
     if fields.subscriber_url is not None:
         try:
@@ -73,15 +73,23 @@ async def _get(ctx: ApiContext, webhook_id: str, event_type_id: int | None) -> S
 
 async def _create(ctx: ApiContext, body: dict[str, Any], event_type_id: int | None) -> Envelope:
     request = _parse(CreateBody, body)
-    await _check(request)
+    await check_fields(request)
     if event_type_id is not None:
         await _event_type_exists(ctx, event_type_id)
     if request.user_id is not None:
         async with ctx.db.sessions() as session:
             if await config.get_user(session, request.user_id) is None:
                 raise ApiError(400, f"userId: user {request.user_id} does not exist")
+    sub = new_subscription(request, event_type_id)
+    async with ctx.db.transaction() as session:
+        await store.save_subscription(session, sub)
+    return Envelope(data=sub.public())
+
+
+def new_subscription(request: CreateBody, event_type_id: int | None) -> Subscription:
+    """The subscription a checked create request describes, with a fresh id."""
     now = datetime.now(UTC)
-    sub = Subscription(
+    return Subscription(
         id=str(uuid.uuid4()),
         user_id=request.user_id if event_type_id is None else None,
         event_type_id=event_type_id,
@@ -95,15 +103,12 @@ async def _create(ctx: ApiContext, body: dict[str, Any], event_type_id: int | No
         created_at=now,
         updated_at=now,
     )
-    async with ctx.db.transaction() as session:
-        await store.save_subscription(session, sub)
-    return Envelope(data=sub.public())
 
 
 async def _update(ctx: ApiContext, webhook_id: str, body: dict[str, Any], event_type_id: int | None) -> Envelope:
     current = await _get(ctx, webhook_id, event_type_id)
     patch = _parse(SubscriptionFields, body)
-    await _check(patch)
+    await check_fields(patch)
     changes = patch.model_dump(exclude_unset=True, exclude={"version"})
     if "subscriber_url" in changes and changes["subscriber_url"] is None:
         raise ApiError(400, "subscriberUrl: cannot be empty")

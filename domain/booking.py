@@ -43,6 +43,8 @@ class RoutingRef(CamelModel):
     """The routing decision a booking was made from, read from the store, never from the booker."""
 
     response_id: int
+    # The response's formFillerId, which names its RoutingResponseWorkflow (signalled when booked).
+    form_filler_id: str | None = None
     team_member_ids: list[int] = []
     team_member_email: str | None = None
     skip_contact_owner: bool = False

@@ -1,12 +1,14 @@
 """What operators configure: users and event types (the lifecycle fields of Cal.com's event types)."""
 
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import EmailStr, Field, field_validator, model_validator
 
 from domain.base import CamelModel
 from domain.reminders import ReminderWorkflow, check_unique_ids
+from domain.routing_config import ConfiguredAttribute
+from domain.routing_forms import RoutingForm
 
 SchedulingType = Literal["collective", "roundRobin", "managed"]
 
@@ -60,6 +62,10 @@ class EventType(CamelModel):
     location: str = "integrations:daily"
     # Reminder rules (Cal.com "workflows"): a booking's snapshot of its event type carries them.
     workflows: list[ReminderWorkflow] = []
+    # Cal.com's "roundRobinLeadSkip": route a round-robin booking to the attendee's CRM owner if they host.
+    crm_owner_lookup: Literal["salesforce", "hubspot"] | None = None
+    # The CRMs this event type's bookings are mirrored to; their settings are in Configuration.crm.
+    crm_sync: list[Literal["salesforce", "hubspot"]] = []
 
     _workflow_ids = field_validator("workflows")(check_unique_ids)
 
@@ -76,10 +82,20 @@ class Configuration(CamelModel):
 
     users: list[User] = []
     event_types: list[EventType] = []
+    routing_forms: list[RoutingForm] = []
+    attributes: list[ConfiguredAttribute] = []
+    # CRM settings (per event type), kept opaque here: worker.config_file validates them with crm/'s models.
+    crm: dict[str, Any] = {}
 
     @model_validator(mode="after")
     def _references_resolve(self) -> "Configuration":
-        for kind, items in (("users", self.users), ("eventTypes", self.event_types)):
+        sections = (
+            ("users", self.users),
+            ("eventTypes", self.event_types),
+            ("routingForms", self.routing_forms),
+            ("attributes", self.attributes),
+        )
+        for kind, items in sections:
             ids = [i.id for i in items]
             dup = {i for i in ids if ids.count(i) > 1}
             if dup:

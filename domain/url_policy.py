@@ -55,7 +55,7 @@ def address_refusal(address: IPAddress, allow_private: bool) -> str | None:
         address = address.ipv4_mapped
     if any(address in net for net in _METADATA) or address.is_link_local:
         return f"{address} is a link-local or cloud metadata address"
-    if address.is_unspecified or address.is_multicast or address.is_reserved:
+    if address.is_unspecified or address.is_multicast or (address.is_reserved and not address.is_loopback):
         return f"{address} is an unspecified, multicast or reserved address"
     if allow_private:
         return None
@@ -88,8 +88,6 @@ async def check_url(
     if literal is not None:
         addresses = [literal]
     else:
-                f"{target.host} is a loopback name (allowed only with BOOKFLOW_WEBHOOKS_ALLOW_PRIVATE=true)"
-            )
         try:
             addresses = [ipaddress.ip_address(a.split("%")[0]) for a in await resolve(target.host, target.port)]
         except OSError as failed:

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.config import Configuration, EventType, User
+from store import routing
 from store.db import Base
 
 
@@ -47,6 +48,10 @@ async def apply_configuration(session: AsyncSession, config: Configuration) -> N
     await session.flush()
     for event_type in config.event_types:
         await upsert_event_type(session, event_type)
+    for attribute in config.attributes:
+        await routing.save_configured_attribute(session, attribute)
+    for form in config.routing_forms:
+        await routing.save_form(session, form)
 
 
 async def get_user(session: AsyncSession, user_id: int) -> User | None:
@@ -86,4 +91,9 @@ async def delete_event_type(session: AsyncSession, event_type_id: int) -> bool:
 
 
 async def export_configuration(session: AsyncSession) -> Configuration:
-    return Configuration(users=await list_users(session), event_types=await list_event_types(session))
+    return Configuration(
+        users=await list_users(session),
+        event_types=await list_event_types(session),
+        routing_forms=await routing.list_forms(session),
+        attributes=await routing.list_configured_attributes(session),
+    )

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+WRITE_OPTION = "bookflow_write"
 
 # JSON everywhere, JSONB on PostgreSQL.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
@@ -39,7 +40,7 @@ def sync_url(url: str) -> str:
 
 
 def _serialize_sqlite_writers(engine: AsyncEngine) -> None:
-    """Make every SQLite transaction take the write lock up front (BEGIN IMMEDIATE).
+    """Make SQLite write transactions take the write lock up front (BEGIN IMMEDIATE).
 
     SQLite has no row locks; without this, two concurrent check-then-insert transactions (two
     bookings for one slot) could both pass the check. PostgreSQL uses SELECT … FOR UPDATE instead.
@@ -55,7 +56,9 @@ def _serialize_sqlite_writers(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Reads begin deferred so they never wait for a writer; write transactions ask for IMMEDIATE.
+        immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 class Database:
@@ -72,6 +75,7 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction, committed on success and rolled back on error."""
         async with self.sessions() as session, session.begin():
+            await session.connection(execution_options={WRITE_OPTION: True})
             yield session
 
     async def migrate(self) -> None:

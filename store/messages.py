@@ -213,7 +213,9 @@ async def get(session: AsyncSession, key: str) -> Message | None:
 
 async def for_booking(session: AsyncSession, booking_uid: str) -> list[Message]:
     """A booking's message log, oldest first."""
-    rows = await session.scalars(select(MessageRow).where(MessageRow.booking_uid == booking_uid).order_by(MessageRow.id))
+    rows = await session.scalars(
+        select(MessageRow).where(MessageRow.booking_uid == booking_uid).order_by(MessageRow.id)
+    )
     return [_message(r) for r in rows]
 
 

@@ -19,7 +19,11 @@ def _part_problem(source: str, html: bool, context: dict) -> TemplateProblem | N
 def step_problems(step: ReminderStep, event_type: EventType | None = None) -> list[str]:
     """Each unusable part of ``step``'s message, as 'message.html: line 2, column 7: unknown variable {X}'."""
     context = context_for(sample_booking(event_type), SAMPLE_RECIPIENT, Links())
-    parts = (("subject", step.message.subject, False), ("html", step.message.html, True), ("text", step.message.text, False))
+    parts = (
+        ("subject", step.message.subject, False),
+        ("html", step.message.html, True),
+        ("text", step.message.text, False),
+    )
     found = []
     for name, source, html in parts:
         if source and (problem := _part_problem(source, html, context)) is not None:

@@ -5,7 +5,6 @@ offset in force on that date), so a booking on a daylight-saving Sunday shows th
 """
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 

@@ -1,6 +1,6 @@
 """Connecting to Temporal, and the worker that runs Bookflow's workflows and activities."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -11,15 +11,21 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.bookings import BookingActivities, EventDispatcher
+from activities.routing import RoutingActivities
 from activities.webhooks import WebhookActivities, WebhookDispatcher
+from domain.crm import CrmOwnerLookup
 from domain.webhooks import WebhookSettings
 from store.db import Database
 from worker.messaging import WorkerGroup, messaging_activities, provider_workers
+from worker.routing_settings import RoutingSettings
 from worker.settings import MessagingSettings, Settings
+from worker.telemetry import tracing_interceptors
 from workflows.booking import BookingWorkflow
 from workflows.delivery import DeliveryWorkflow
+from workflows.routing_response import RoutingResponseWorkflow
+from workflows.wrong_assignment import WrongAssignmentWorkflow
 
-WORKFLOWS: list[type] = [BookingWorkflow, DeliveryWorkflow]
+WORKFLOWS: list[type] = [BookingWorkflow, DeliveryWorkflow, RoutingResponseWorkflow, WrongAssignmentWorkflow]
 
 # Libraries our pydantic types use that are deterministic and safe to share with the sandbox; passing
 # them through avoids re-importing them per workflow run (and the warnings when they import lazily).
@@ -47,13 +53,21 @@ async def connect(settings: Settings) -> Client:
         api_key=api_key,
         tls=tls if tls else bool(api_key),
         data_converter=pydantic_data_converter,
+        interceptors=tracing_interceptors(),
     )
 
 
-def activities_for(db: Database, dispatchers: Sequence[EventDispatcher] = ()) -> list[Any]:
-    """Every activity the worker registers, bound to its dependencies."""
+def activities_for(
+    db: Database, dispatchers: Sequence[EventDispatcher] = (), crm_owners: Mapping[str, CrmOwnerLookup] | None = None
+) -> list[Any]:
+    """Every activity the worker registers, bound to its dependencies.
+
+    ``crm_owners`` maps a CRM app slug ("salesforce", "hubspot") to its owner lookup for routing.
+    """
     bookings = BookingActivities(db, list(dispatchers))
-    return [bookings.reserve_slot, bookings.commit_transition]
+    settings = RoutingSettings()
+    routing = RoutingActivities(db, dispatchers, crm_owners, settings.no_event_minutes, settings.recent_booking_minutes)
+    return [bookings.reserve_slot, bookings.commit_transition, *routing.activities()]
 
 
 def build_worker(
@@ -63,6 +77,7 @@ def build_worker(
     dispatchers: Sequence[EventDispatcher] = (),
     messaging: MessagingSettings | None = None,
     webhooks: WebhookSettings | None = None,
+    crm_owners: Mapping[str, CrmOwnerLookup] | None = None,
 ) -> WorkerGroup:
     """The booking worker plus one rate-limited worker per message provider (``async with`` runs them all).
 
@@ -79,7 +94,7 @@ def build_worker(
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=[
-            *activities_for(db, dispatchers),
+            *activities_for(db, dispatchers, crm_owners),
             reminders.prepare_step,
             deliveries.attempt_delivery,
             deliveries.finish_delivery,

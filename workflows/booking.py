@@ -11,11 +11,12 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities.bookings import BookingActivities, PendingEvent, Reservation, Transition
     from domain import lifecycle
+    from domain import search_attributes as search
     from domain.booking import (
         Booking,
         BookingInput,
@@ -30,12 +31,17 @@ with workflow.unsafe.imports_passed_through():
         RescheduleInput,
     )
     from domain.lifecycle import Action, AgendaItem, TransitionRefused
+    from domain.routing_responses import BookedFromResponse, response_workflow_id
     from domain.triggers import Trigger
     from workflows.reminders import ReminderSends
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 # Storage and dispatch errors are retried until they succeed: a booking's events are never dropped.
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+# Bookings made from a routing response tell that response's workflow (added after the first release).
+ROUTING_SIGNAL_PATCH = "signal-routing-response"
+# BookingStatus is kept current in visibility (added after the first release; recorded histories lack it).
+SEARCH_ATTRIBUTES_PATCH = "search-attributes"
 
 
 def _refusal(error: TransitionRefused) -> ApplicationError:
@@ -60,11 +66,16 @@ class BookingWorkflow:
         self._lock = asyncio.Lock()
         self._changed = False
         self._reminders = ReminderSends()
+        # Only a workflow started with our search attributes (the cluster has them registered) updates them.
+        self._indexed_status = workflow.info().typed_search_attributes.get(search.BOOKING_STATUS)
 
     @workflow.run
     async def run(self, start: BookingInput) -> Booking:
         async with self._lock:
             await self._create()
+        filler = self._booking.routing.form_filler_id if self._booking.routing else None
+        if filler and self._previous is None and workflow.patched(ROUTING_SIGNAL_PATCH):
+            await self._tell_routing_response(filler)
         while items := lifecycle.agenda(self._booking, self._keep_open):
             item = items[0]
             if await self._wait_until(item):
@@ -106,12 +117,22 @@ class BookingWorkflow:
         now = workflow.now()
         self._booking = self._booking.model_copy(update={**changes, "trigger_counts": counts, "updated_at": now})
         self._changed = True
+        self._index_status()
         await workflow.execute_activity_method(
             BookingActivities.commit_transition,
             Transition(booking=self._booking, events=pending, at=now),
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=ACTIVITY_RETRY,
         )
+
+    def _index_status(self) -> None:
+        """Upsert BookingStatus when it changed, so `bookflow ops` and the UI can filter by it."""
+        status = self._booking.status.value
+        if self._indexed_status is None or status == self._indexed_status:
+            return
+        if workflow.patched(SEARCH_ATTRIBUTES_PATCH):
+            workflow.upsert_search_attributes([search.BOOKING_STATUS.value_set(status)])
+            self._indexed_status = status
 
     async def _create(self) -> None:
         status, triggers = lifecycle.initial_status(self._booking)
@@ -124,6 +145,16 @@ class BookingWorkflow:
                 "rescheduleEndTime": _stamp(self._previous.end),
             }
         await self._commit([(t, extra) for t in triggers], status=status)
+
+    async def _tell_routing_response(self, form_filler_id: str) -> None:
+        """Signal the RoutingResponseWorkflow this booking was made from (it then fires no NO_EVENT)."""
+        handle = workflow.get_external_workflow_handle(response_workflow_id(form_filler_id))
+        booked = BookedFromResponse(booking_uid=self._booking.uid, attendee_email=str(self._booking.attendees[0].email))
+        try:
+            await handle.signal("booked", booked)
+        except FailureError:
+            # Its wait is over and it has ended; the store links the response to this booking anyway.
+            workflow.logger.info("the routing response workflow of %s has ended", form_filler_id)
 
     # -- timed actions ----------------------------------------------------------------------------
 
@@ -270,6 +301,7 @@ class BookingWorkflow:
                 ),
                 id=new.uid,
                 parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                search_attributes=search.for_booking(new) if self._indexed_status is not None else None,
             )
             await self._commit(
                 [],

@@ -2,7 +2,6 @@
 
 import asyncio
 import base64
-import socket
 import urllib.error
 from dataclasses import dataclass
 
@@ -70,7 +69,7 @@ class SendGridEmail:
             if error.status_code in RETRYABLE or error.status_code >= 500:
                 raise TransientSendError(_error_text(error)) from None
             raise PermanentSendError(_error_text(error)) from None
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise UncertainSendError("SendGrid did not answer in time; the email may have been accepted") from None
         except urllib.error.URLError as error:
             raise TransientSendError(f"SendGrid is unreachable: {error.reason}") from None

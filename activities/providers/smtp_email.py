@@ -3,11 +3,10 @@
 import asyncio
 import hashlib
 import smtplib
-import socket
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formataddr, format_datetime, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid
 
 from activities.outgoing import OutgoingMessage, PermanentSendError, TransientSendError, UncertainSendError
 from domain.reminders import Channel
@@ -83,8 +82,10 @@ class SmtpEmail:
             code, reply = next(iter(error.recipients.values()))
             raise _by_code(code, f"SMTP refused the recipient: {code} {reply.decode(errors='replace')}") from None
         except smtplib.SMTPResponseException as error:
-            raise _by_code(error.smtp_code, f"SMTP refused the message: {error.smtp_code} {error.smtp_error!r}") from None
-        except (TimeoutError, socket.timeout):
+            raise _by_code(
+                error.smtp_code, f"SMTP refused the message: {error.smtp_code} {error.smtp_error!r}"
+            ) from None
+        except TimeoutError:
             raise UncertainSendError("the SMTP server did not answer in time; it may have accepted the email") from None
         except (OSError, smtplib.SMTPServerDisconnected) as error:
             raise TransientSendError(f"SMTP connection failed: {error.__class__.__name__}") from None

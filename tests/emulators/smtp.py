@@ -1,5 +1,6 @@
 """A real SMTP server (aiosmtpd) on loopback that keeps every message it accepts, parsed."""
 
+import socket
 import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -29,14 +30,21 @@ class SmtpInbox:
         return "250 Message accepted for delivery"
 
 
+def _free_port() -> int:
+    # aiosmtpd's Controller checks readiness by connecting to its port, so it needs a concrete one.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 class SmtpServer:
     """aiosmtpd's Controller on 127.0.0.1 with an SmtpInbox handler; ``port`` is where it listens."""
 
     def __init__(self) -> None:
         self.inbox = SmtpInbox()
-        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=0)
+        self.port = _free_port()
+        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
         self._controller.start()
-        self.port = self._controller.server.sockets[0].getsockname()[1]
 
     def close(self) -> None:
         self._controller.stop()

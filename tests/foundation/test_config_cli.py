@@ -21,7 +21,8 @@ def test_examples_apply_and_export_round_trip(tmp_path):
     exported = run("config", "export", data_dir=tmp_path)
     assert exported.exit_code == 0
     original = yaml.safe_load(EXAMPLES.read_text())
-    assert [e["slug"] for e in yaml.safe_load(exported.output)["eventTypes"]] == [e["slug"] for e in original["eventTypes"]]
+    slugs = [e["slug"] for e in yaml.safe_load(exported.output)["eventTypes"]]
+    assert slugs == [e["slug"] for e in original["eventTypes"]]
 
 
 def test_invalid_file_is_refused_with_file_and_path_and_saves_nothing(tmp_path):
@@ -33,7 +34,7 @@ def test_invalid_file_is_refused_with_file_and_path_and_saves_nothing(tmp_path):
     assert result.exit_code == 2
     assert f"{broken}: eventTypes.1.lengthInMinutes: Input should be greater than or equal to 1" in result.output
     exported = run("config", "export", data_dir=tmp_path)
-    assert yaml.safe_load(exported.output) == {"users": [], "eventTypes": []}
+    assert all(section == [] for section in yaml.safe_load(exported.output).values())
 
 
 def test_unknown_host_is_refused_before_anything_is_saved(tmp_path):

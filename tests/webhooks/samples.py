@@ -29,7 +29,9 @@ def sample_booking(**changes: Any) -> Booking:
         "event_type": event_type,
         "organizer": ORGANIZER,
         "attendees": [
-            Attendee(name="Bo Booker", email="bo@example.com", time_zone="America/New_York", phone_number="+14155550123")
+            Attendee(
+                name="Bo Booker", email="bo@example.com", time_zone="America/New_York", phone_number="+14155550123"
+            )
         ],
         "guests": ["guest@example.com"],
         "start": START,

@@ -9,7 +9,7 @@ from standardwebhooks import Webhook
 
 from domain.webhooks import DeliveryStatus
 from store import webhooks as store
-from tests.support.stack import eventually, event_type, seed, soon
+from tests.support.stack import event_type, eventually, seed, soon
 from tests.webhooks.receiver import receiving
 from tests.webhooks.structure import missing_or_mistyped
 from tests.webhooks.test_golden_payloads import goldens
@@ -42,7 +42,7 @@ async def test_a_booking_arrives_signed_both_ways_in_calcoms_shape(stack):
     await seed(stack.db, event_type(1))
     async with receiving() as receiver:
         sub = await subscribe(stack, receiver.url)
-        booking = await stack.book(1, soon(3600))
+        booking = await stack.book(1, soon(3600), guests=["guest@example.com"])
         (request,) = await receiver.wait_for(1)
     assert request.headers["Content-Type"] == "application/json"
     assert request.headers["X-Cal-Signature-256"] == independent_cal_signature(request.body)
@@ -142,7 +142,7 @@ async def test_a_template_shapes_the_body_and_the_signature_covers_it(stack):
     assert as_json.headers["X-Cal-Signature-256"] == independent_cal_signature(as_json.body)
     assert as_form.headers["Content-Type"] == "application/x-www-form-urlencoded"
     assert as_form.body.decode() == f"event=BOOKING_CREATED&uid={booking['uid']}"
-    standard_verifier().verify(as_form.body, as_form.headers)
+    standard_verifier().verify(as_form.body, as_form.headers, json_parse=False)
 
 
 async def test_deliveries_are_logged_in_the_store(stack):

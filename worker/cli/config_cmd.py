@@ -8,7 +8,7 @@ import typer
 from domain.config import Configuration
 from store import config as config_store
 from store.db import Database
-from worker import config_file
+from worker import config_file, routing_config
 from worker.cli.common import DataDir, fail, settings, with_database
 
 app = typer.Typer(help="Apply or export users and event types.", no_args_is_help=True)
@@ -21,6 +21,7 @@ async def apply_file(db: Database, path: Path) -> Configuration:
     async with db.transaction() as session:
         known = {u.id for u in await config_store.list_users(session)}
         config_file.check_references(path, config, known)
+        await routing_config.check_routing(session, path, config)
         await config_store.apply_configuration(session, config)
     return config
 

@@ -16,12 +16,22 @@ from worker.cli.config_cmd import apply_file
 from worker.devserver import DevServer
 from worker.runtime import run_api, run_worker
 from worker.settings import Settings
+from worker.telemetry import install_metrics
 from worker.temporal import connect
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "config.yaml"
 
 Port = Annotated[int, typer.Option("--port", help="The API's port.")]
 Host = Annotated[str, typer.Option("--host", help="The API's address.")]
+MetricsPort = Annotated[
+    int | None, typer.Option("--metrics-port", help="Serve Prometheus metrics (Temporal SDK + Bookflow) on this port.")
+]
+
+
+def _metrics(port: int | None) -> None:
+    if port is not None:
+        endpoint = install_metrics(port)
+        typer.echo(f"Metrics     {endpoint.url}")
 
 
 def _stop_on_signals() -> asyncio.Event:
@@ -87,20 +97,26 @@ def register(app: typer.Typer) -> None:
         temporal_port: Annotated[int, typer.Option(help="The Temporal dev server's gRPC port.")] = 7233,
         ui_port: Annotated[int, typer.Option(help="The Temporal UI's port.")] = 8233,
         data_dir: DataDir = None,
+        metrics_port: MetricsPort = None,
     ) -> None:
         """Run the embedded stack: Temporal dev server, a worker and the API, until Ctrl-C."""
+        _metrics(metrics_port)
         asyncio.run(_dev(settings(data_dir), host, port, temporal_port, ui_port))
 
     @app.command("worker")
-    def worker(data_dir: DataDir = None) -> None:
+    def worker(data_dir: DataDir = None, metrics_port: MetricsPort = None) -> None:
         """Run a worker against TEMPORAL_ADDRESS and BOOKFLOW_DATABASE_URL."""
         s = settings(data_dir)
         typer.echo(f"worker polling {s.task_queue} on {s.temporal_address}")
+        _metrics(metrics_port)
         asyncio.run(_serve(s, lambda client, db, stop: [run_worker(client, db, s, stop)]))
 
     @app.command("api")
-    def api(port: Port = 8000, host: Host = "127.0.0.1", data_dir: DataDir = None) -> None:
+    def api(
+        port: Port = 8000, host: Host = "127.0.0.1", data_dir: DataDir = None, metrics_port: MetricsPort = None
+    ) -> None:
         """Serve the HTTP API against TEMPORAL_ADDRESS and BOOKFLOW_DATABASE_URL."""
         s = settings(data_dir)
         typer.echo(f"API on http://{host}:{port}")
+        _metrics(metrics_port)
         asyncio.run(_serve(s, lambda client, db, stop: [run_api(client, db, s, host, port, stop)]))

@@ -1,0 +1,84 @@
+"""Bookings made from a routing response: the routed host and team come from the STORED decision.
+
+A booker passes only ``routing.responseId``; whatever else the request says about team members or
+the CRM owner is ignored, so a tampered request cannot change who hosts the meeting.
+"""
+
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.context import ApiContext
+from api.errors import ApiError
+from domain.booking import Booking, RoutingRef
+from domain.config import EventType, User
+from domain.routing_forms import RoutingDecision
+from store import bookings, config, routing
+
+
+def _routed_host_id(decision: RoutingDecision, event_type: EventType) -> int | None:
+    """The routed host if they host the event type, else the first host among the routed team members."""
+    hosts = [h.user_id for h in event_type.hosts]
+    if decision.host_user_id in hosts:
+        return decision.host_user_id
+    members = set(decision.team_member_ids or [])
+    return next((h for h in hosts if h in members), None)
+
+
+async def routed_organizer(
+    ctx: ApiContext, response_id: int, event_type: EventType, organizer: User
+) -> tuple[User, RoutingRef]:
+    """The organizer and routing reference of a booking made from response ``response_id`` (or a 4xx)."""
+    async with ctx.db.sessions() as session:
+        stored = await routing.get_response(session, response_id)
+        if stored is None:
+            raise ApiError(400, f"routing.responseId: routing response {response_id} does not exist")
+        decision = stored.decision
+        if decision is None:
+            raise ApiError(409, f"routing.responseId: routing response {response_id} is not decided yet")
+        if decision.action.type != "eventTypeRedirectUrl":
+            raise ApiError(400, f"routing.responseId: routing response {response_id} did not route to an event type")
+        if decision.action.event_type_id != event_type.id:
+            raise ApiError(
+                400,
+                f"routing.responseId: routing response {response_id} was routed to event type "
+                f"{decision.action.event_type_id}, not {event_type.id}",
+            )
+        if stored.booking_uid is not None:
+            raise ApiError(409, f"routing.responseId: routing response {response_id} was already booked")
+        host_id = _routed_host_id(decision, event_type)
+        host = await config.get_user(session, host_id) if host_id is not None else None
+    ref = RoutingRef(
+        response_id=response_id,
+        form_filler_id=stored.form_filler_id,
+        team_member_ids=decision.team_member_ids or [],
+        team_member_email=decision.team_member_email,
+        skip_contact_owner=decision.skip_contact_owner,
+        crm_app_slug=decision.crm_app_slug,
+        crm_owner_record_type=decision.crm_owner_record_type,
+    )
+    return host or organizer, ref
+
+
+async def reserve(session: AsyncSession, draft: Booking) -> Booking:
+    """Reserve the slot and, for a routed booking, link its response and record the host's assignment.
+
+    One transaction: two bookings racing for one response give one booking and one ``AlreadyBooked``.
+    """
+    booking = await bookings.reserve(session, draft)
+    if booking.routing is not None:
+        await routing.link_booking(
+            session,
+            booking.routing.response_id,
+            booking.uid,
+            booking.organizer.id,
+            booking.event_type.id,
+            datetime.now(UTC),
+        )
+    return booking
+
+
+async def release(session: AsyncSession, uid: str) -> None:
+    """Undo ``reserve`` for a booking whose workflow could not be started."""
+    await bookings.release(session, uid)
+    await routing.unlink_booking(session, uid)

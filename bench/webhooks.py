@@ -1,0 +1,123 @@
+"""`python -m bench webhooks --rate 20 --duration 60`: webhook delivery latency under a steady load.
+
+Bookings are created at ``--rate`` per second for ``--duration`` seconds, each firing BOOKING_CREATED,
+with two subscribers (real HTTP receivers on loopback). Latency runs from the trigger (the event's
+``createdAt``, set by the booking workflow) to the receiver's arrival time. The stack is the
+production composition (build_worker) on the Temporal dev server and a SQLite store.
+"""
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from domain.booking import Attendee, Booking, BookingInput, BookingStatus
+from domain.triggers import Trigger
+from domain.webhooks import Subscription, WebhookSettings
+from store import bookings
+from store import webhooks as store
+from store.db import Database
+from tests.support.stack import ORGANIZER, event_type, seed
+from tests.webhooks.receiver import Receiver, receiving
+from worker.devserver import temporal_binary
+from worker.temporal import build_worker
+
+QUEUE = "bench-webhooks"
+
+
+async def _subscribe(db: Database, url: str) -> None:
+    now = datetime.now(UTC)
+    sub = Subscription(
+        id=str(uuid.uuid4()), subscriber_url=url, triggers=[Trigger.BOOKING_CREATED], secret="bench-secret",
+        created_at=now, updated_at=now,
+    )  # fmt: skip
+    async with db.transaction() as session:
+        await store.save_subscription(session, sub)
+
+
+async def _book(client: Client, db: Database, i: int, base: datetime) -> None:
+    start = base + timedelta(minutes=2 * i)
+    draft = Booking(
+        id=0,
+        uid=uuid.uuid4().hex,
+        event_type=event_type(1),
+        organizer=ORGANIZER,
+        attendees=[Attendee(name="Bench Booker", email="bench@example.com")],
+        start=start,
+        end=start + timedelta(minutes=1),
+        status=BookingStatus.ACCEPTED,
+        created_at=datetime.now(UTC),
+        title="bench",
+        location="integrations:daily",
+    )
+    async with db.transaction() as session:
+        booking = await bookings.reserve(session, draft)
+    await client.start_workflow("BookingWorkflow", BookingInput(booking=booking), id=booking.uid, task_queue=QUEUE)
+
+
+def _latencies(receivers: list[Receiver]) -> list[float]:
+    found = []
+    for receiver in receivers:
+        for request in receiver.requests:
+            created = datetime.fromisoformat(json.loads(request.body)["createdAt"].replace("Z", "+00:00"))
+            found.append((request.arrived - created.timestamp()) * 1000)
+    return found
+
+
+async def run(rate: float, duration: float) -> dict:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(temporal_binary()),
+        data_converter=pydantic_data_converter,
+        dev_server_log_level="error",
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        try:
+            await db.migrate()
+            await seed(db, event_type(1))
+            settings = WebhookSettings(allow_private=True)
+            async with receiving() as first, receiving() as second:
+                for receiver in (first, second):
+                    await _subscribe(db, receiver.url)
+                async with build_worker(env.client, db, QUEUE, webhooks=settings):
+                    total = int(rate * duration)
+                    base = datetime.now(UTC) + timedelta(days=1)
+                    began = time.monotonic()
+                    tasks = []
+                    for i in range(total):
+                        await asyncio.sleep(max(0.0, began + i / rate - time.monotonic()))
+                        tasks.append(asyncio.create_task(_book(env.client, db, i, base)))
+                    await asyncio.gather(*tasks)
+                    await first.wait_for(total, timeout=120)
+                    await second.wait_for(total, timeout=120)
+                    elapsed = time.monotonic() - began
+                latencies = sorted(_latencies([first, second]))
+        finally:
+            await db.dispose()
+            await env.shutdown()
+    return {
+        "deliveries_per_s": round(len(latencies) / elapsed, 2),
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
+        "deliveries": len(latencies),
+        "rate": rate,
+        "duration_s": duration,
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench webhooks")
+    parser.add_argument("--rate", type=float, default=20.0, help="Booking events per second.")
+    parser.add_argument("--duration", type=float, default=60.0, help="Seconds of sustained load.")
+    args = parser.parse_args(argv)
+    print(json.dumps(asyncio.run(run(args.rate, args.duration))))
+    return 0

@@ -1,0 +1,127 @@
+"""`bookflow route explain|test|replay` and `bookflow config apply` with routing sections."""
+
+import asyncio
+import json
+from pathlib import Path
+
+import yaml
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from store.events import EventRow
+from store.routing import count_responses, get_response
+from tests.routing_integration.support import REGION, ROLE, USERS, event_types, group, rule, sales_form
+from tests.routing_integration.test_submissions import submit
+from worker.cli import app
+
+
+async def bookflow(*args: str, data_dir: Path):
+    """Run the CLI in a thread (it runs its own event loop), against the test's store."""
+    return await asyncio.to_thread(CliRunner().invoke, app, [*args, "--data-dir", str(data_dir)])
+
+
+async def counts(stack) -> tuple[int, int]:
+    async with stack.db.sessions() as session:
+        return await count_responses(session), await session.scalar(select(func.count()).select_from(EventRow))
+
+
+async def test_route_test_decides_and_explains_but_stores_and_fires_nothing(org, tmp_path):
+    assert (await org.http.post("/v2/routing-forms", json=sales_form())).status_code == 201
+    answers = tmp_path / "a.json"
+    answers.write_text(json.dumps({"email": "kim@bigcorp.com", "seats": 120, "country": "Germany"}))
+    before = await counts(org)
+    shown = await bookflow("route", "test", "--form", "talk-to-sales", "--answers", str(answers), data_dir=tmp_path)
+    assert shown.exit_code == 0, shown.output
+    assert "route 'Enterprise' → event type 11" in shown.output
+    assert "✓ Enterprise" in shown.output
+    assert "host: ada@team.example.com (user 1)" in shown.output
+    assert "1 member(s) match the attribute rule" in shown.output
+    assert await counts(org) == before == (0, 0)
+    answers.write_text(json.dumps({"seats": 3}))
+    refused = await bookflow("route", "test", "--form", "talk-to-sales", "--answers", str(answers), data_dir=tmp_path)
+    assert refused.exit_code == 2 and "email: is required" in refused.output
+
+
+async def test_route_explain_shows_the_stored_decision_and_its_trace(org, tmp_path):
+    assert (await org.http.post("/v2/routing-forms", json=sales_form())).status_code == 201
+    answer = await submit(org, {"email": "kim@bigcorp.com", "seats": 150, "country": "France"})
+    shown = await bookflow("route", "explain", str(answer["routing"]["responseId"]), data_dir=tmp_path)
+    assert shown.exit_code == 0, shown.output
+    assert "fallback attribute rule" in shown.output and "matched users: [1, 2]" in shown.output
+    as_json = await bookflow("route", "explain", "1", "--json", data_dir=tmp_path)
+    assert json.loads(as_json.output)["trace"]["attributes"]["checkedFallback"] is True
+    missing = await bookflow("route", "explain", "42", data_dir=tmp_path)
+    assert missing.exit_code == 2 and "response 42" in missing.output
+
+
+async def test_replay_reports_exactly_the_decisions_new_rules_change(org, tmp_path):
+    assert (await org.http.post("/v2/routing-forms", json=sales_form())).status_code == 201
+    await submit(org, {"email": "a@big.com", "seats": 150, "country": "Germany"})  # 1: enterprise
+    await submit(org, {"email": "b@big.com", "seats": 250, "country": "Germany"})  # 2: enterprise
+    await submit(org, {"email": "c@acme.com", "company": "Acme corp"})  # 3: ACME
+    await submit(org, {"email": "d@dev.com", "products": ["API"]})  # 4: developers
+    routes = sales_form()["routes"]
+    routes[0]["queryValue"] = group(rule("f-seats", "greater_or_equal", 200))  # 150 seats no longer enterprise
+    routes[2]["action"] = {"type": "externalRedirectUrl", "value": "https://acme.example.com"}
+    rules = tmp_path / "new.yaml"
+    rules.write_text(yaml.safe_dump({"routes": routes}))
+    before = await counts(org)
+    shown = await bookflow("route", "replay", "--form", "talk-to-sales", "--rules", str(rules), data_dir=tmp_path)
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.strip().splitlines()
+    assert lines[0] == "2 of 4 decisions change"
+    assert lines[1].startswith("  response 1: route 'Enterprise' → event type 11")
+    assert lines[1].endswith(
+        "→  route 'Everyone else' → message 'Thank you for your interest! We will be in touch soon.'"
+    )
+    assert lines[2].startswith("  response 3: route 'ACME' → event type 12")
+    assert lines[2].endswith("→  route 'ACME' → redirect to https://acme.example.com")
+    assert len(lines) == 3
+    # replay stores nothing: no new response, the stored decisions unchanged
+    assert (await counts(org))[0] == before[0]
+    async with org.db.sessions() as session:
+        assert (await get_response(session, 1)).decision.route_id == "r-enterprise"
+    later = await bookflow(
+        "route", "replay", "--form", "talk-to-sales", "--rules", str(rules), "--since", "2999-01-01", data_dir=tmp_path
+    )
+    assert later.output.strip() == "0 of 0 decisions change"
+    routes[3]["isFallback"] = False
+    rules.write_text(yaml.safe_dump({"routes": routes}))
+    broken = await bookflow("route", "replay", "--form", "talk-to-sales", "--rules", str(rules), data_dir=tmp_path)
+    assert broken.exit_code == 2 and "Fallback route is missing" in broken.output
+
+
+def configuration(form: dict) -> dict:
+    return {
+        "users": [u.model_dump(mode="json", by_alias=True) for u in USERS],
+        "eventTypes": [e.model_dump(mode="json", by_alias=True, exclude_defaults=True) for e in event_types()],
+        "attributes": [REGION, ROLE],
+        "routingForms": [form],
+    }
+
+
+def test_config_apply_loads_forms_and_attributes_and_refuses_a_bad_form_naming_route_and_field(tmp_path):
+    good = tmp_path / "good.yaml"
+    good.write_text(yaml.safe_dump(configuration(sales_form())))
+    applied = CliRunner().invoke(app, ["config", "apply", str(good), "--data-dir", str(tmp_path)])
+    assert applied.exit_code == 0, applied.output
+    exported = yaml.safe_load(CliRunner().invoke(app, ["config", "export", "--data-dir", str(tmp_path)]).output)
+    assert [(f["id"], f.get("version", 1)) for f in exported["routingForms"]] == [("talk-to-sales", 1)]
+    region = next(a for a in exported["attributes"] if a["id"] == "a-region")
+    assert {(h["userId"], h["optionId"]) for h in region["assignments"]} == {(1, "opt-de"), (2, "opt-us")}
+
+    form = sales_form(name="Renamed")
+    form["routes"][1]["queryValue"] = group(rule("f-products", "equal", "API"))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(configuration(form)))
+    refused = CliRunner().invoke(app, ["config", "apply", str(bad), "--data-dir", str(tmp_path)])
+    assert refused.exit_code == 2
+    assert f"{bad}: routingForms.0 (talk-to-sales): route 'Developers', field 'products'" in refused.output
+    exported = yaml.safe_load(CliRunner().invoke(app, ["config", "export", "--data-dir", str(tmp_path)]).output)
+    assert [(f["name"], f.get("version", 1)) for f in exported["routingForms"]] == [("Talk to sales", 1)]
+
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump(configuration(sales_form(name="Renamed"))))
+    assert CliRunner().invoke(app, ["config", "apply", str(changed), "--data-dir", str(tmp_path)]).exit_code == 0
+    exported = yaml.safe_load(CliRunner().invoke(app, ["config", "export", "--data-dir", str(tmp_path)]).output)
+    assert [(f["name"], f.get("version", 1)) for f in exported["routingForms"]] == [("Renamed", 2)]

@@ -1,0 +1,44 @@
+"""A delivery survives its worker: killed mid-retry and restarted, the event still arrives."""
+
+import asyncio
+
+import httpx
+
+from api.app import create_app
+from api.context import ApiContext
+from domain.webhooks import WebhookSettings
+from tests.support.stack import event_type, running_worker, seed, soon
+from tests.webhooks.receiver import receiving
+
+
+async def test_the_worker_stopped_mid_retry_and_restarted_still_delivers(
+    temporal_env, sqlite_db, task_queue, monkeypatch
+):
+    monkeypatch.setenv("BOOKFLOW_WEBHOOK_RETRY_SCHEDULE", "2,0.2")
+    await seed(sqlite_db, event_type(1))
+    ctx = ApiContext(db=sqlite_db, temporal=temporal_env.client, task_queue=task_queue, keep_open_minutes=1)
+    transport = httpx.ASGITransport(app=create_app(ctx))
+    async with (
+        receiving((500, {}), (200, {})) as receiver,
+        httpx.AsyncClient(transport=transport, base_url="http://bookflow.test") as http,
+    ):
+        created = await http.post("/v2/webhooks", json={"subscriberUrl": receiver.url, "triggers": ["BOOKING_CREATED"]})
+        assert created.status_code == 201, created.text
+        async with running_worker(temporal_env.client, sqlite_db, task_queue):
+            response = await http.post(
+                "/v2/bookings",
+                json={"start": soon(3600).isoformat(), "eventTypeId": 1,
+                      "attendee": {"name": "Bo", "email": "bo@example.com", "timeZone": "UTC"}},
+            )  # fmt: skip
+            assert response.status_code == 201, response.text
+            await receiver.wait_for(1)
+        # The worker is gone while the retry timer runs out; nothing arrives meanwhile.
+        await asyncio.sleep(3)
+        assert len(receiver.requests) == 1
+        async with running_worker(temporal_env.client, sqlite_db, task_queue):
+            requests = await receiver.wait_for(2)
+            data = await http.get(f"/v2/webhooks/{created.json()['data']['id']}/deliveries")
+    assert requests[0].headers["webhook-id"] == requests[1].headers["webhook-id"]
+    assert WebhookSettings().schedule == [2.0, 0.2]
+    assert len(requests) == 2
+    assert data.status_code == 200
