@@ -11,6 +11,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.bookings import EventDispatcher
+from activities.crm_geo import response_geo
 from domain.base import CamelModel
 from domain.booking import BookingEvent
 from domain.config import EventType
@@ -74,14 +75,20 @@ async def decide_with_crm(
     context: RoutingContext,
     event_types: Mapping[int, EventType],
     owners: Mapping[str, CrmOwnerLookup],
+    geo: Mapping[str, str | None] | None = None,
 ) -> RoutingDecision:
-    """Decide; where the routed event type asks for the CRM owner, look them up and decide with them."""
+    """Decide; where the routed event type asks for the CRM owner, look them up and decide with them.
+
+    ``geo`` (country, region) is the submitter's, from the submission's edge headers (Salesforce tiebreakers).
+    """
     first = decide(form, values, context)
     routed = event_types.get(first.action.event_type_id or 0)
     hosts = next((e.hosts for e in context.event_types if routed and e.id == routed.id), [])
     query = owner_query(form, values, first, routed, [h.email for h in hosts])
     if query is None:
         return first
+    if geo:
+        query = query.model_copy(update=dict(geo))
     lookup = owners.get(query.crm_app_slug)
     if lookup is None:
         note = f"event type {query.event_type_id} asks for the {query.crm_app_slug} owner, but no lookup is configured"
@@ -122,7 +129,8 @@ class RoutingActivities:
             async with self._db.sessions() as session:
                 context = await load_context(session, now)
                 event_types = {e.id: e for e in await config_store.list_event_types(session)}
-            decision = await decide_with_crm(form, stored.values, context, event_types, self._owners)
+                geo = await response_geo(session, request.response_id)
+            decision = await decide_with_crm(form, stored.values, context, event_types, self._owners, geo)
             async with self._db.transaction() as session:
                 decision = await routing.record_decision(session, request.response_id, decision, now)
         else:

@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from api import bookings, errors, event_types, messaging, reminder_rules, routing_forms, webhooks
+from api import bookings, crm, errors, event_types, messaging, reminder_rules, routing_forms, webhooks
 from api.context import ApiContext
 
 VERSION = "0.1.0"
@@ -19,6 +19,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
     app.include_router(messaging.router)
     app.include_router(webhooks.router)
     app.include_router(routing_forms.router)
+    app.include_router(crm.router)
 
     @app.get("/health")
     async def health() -> dict:

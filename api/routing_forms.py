@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Request
 from pydantic import ValidationError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError
@@ -20,6 +20,7 @@ from api.schemas import Envelope
 from domain.routing_forms import AnswerError, RoutingDecision, RoutingForm, validate_answers
 from domain.routing_responses import RoutingResponseInput, api_answer, response_workflow_id, submitter_email
 from routing.validation import FormValidationError, validate_form
+from store import crm as crm_store
 from store import routing
 from store.routing import StoredResponseRecord
 
@@ -106,7 +107,7 @@ async def _decide(ctx: ApiContext, stored: StoredResponseRecord) -> RoutingDecis
 
 
 @forms.post("/{form_id}/responses", status_code=201)
-async def submit(form_id: str, ctx: Ctx, answers: Annotated[dict[str, Any], Body()]) -> Envelope:
+async def submit(form_id: str, ctx: Ctx, answers: Annotated[dict[str, Any], Body()], request: Request) -> Envelope:
     """Check the answers, store the response, decide it (workflow) and answer with the routing."""
     form = await _form(ctx, form_id)
     if form.disabled:
@@ -119,6 +120,8 @@ async def submit(form_id: str, ctx: Ctx, answers: Annotated[dict[str, Any], Body
         stored = await routing.add_response(
             session, form, answers, values, submitter_email(form, values), datetime.now(UTC)
         )
+        # The configured geo headers (CF-IPCountry, ...) feed the CRM owner lookup's tiebreakers.
+        await crm_store.save_request_geo(session, stored.id, request.headers)
     try:
         decision = await _decide(ctx, stored)
     except (TimeoutError, WorkflowUpdateFailedError, RPCError):

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.config import Configuration, EventType, User
-from store import routing
+from store import crm, routing
 from store.db import Base
 
 
@@ -52,6 +52,8 @@ async def apply_configuration(session: AsyncSession, config: Configuration) -> N
         await routing.save_configured_attribute(session, attribute)
     for form in config.routing_forms:
         await routing.save_form(session, form)
+    if config.crm:
+        await crm.save_config(session, config.crm)
 
 
 async def get_user(session: AsyncSession, user_id: int) -> User | None:
@@ -96,4 +98,5 @@ async def export_configuration(session: AsyncSession) -> Configuration:
         event_types=await list_event_types(session),
         routing_forms=await routing.list_forms(session),
         attributes=await routing.list_configured_attributes(session),
+        crm=await crm.get_config(session),
     )

@@ -111,7 +111,9 @@ async def get_record(session: AsyncSession, booking_uid: str, provider: str) -> 
     row = await session.get(CrmRecordRow, (booking_uid, provider))
     if row is None:
         return None
-    return CrmRecord(booking_uid=row.booking_uid, provider=row.provider, external_id=row.external_id, deleted=row.deleted)
+    return CrmRecord(
+        booking_uid=row.booking_uid, provider=row.provider, external_id=row.external_id, deleted=row.deleted
+    )
 
 
 async def step_done(session: AsyncSession, step_id: str) -> bool:
@@ -204,3 +206,9 @@ async def save_request_geo(session: AsyncSession, response_id: int, headers: Map
 async def request_geo(session: AsyncSession, response_id: int) -> dict[str, str]:
     row = await session.get(CrmRequestGeoRow, response_id)
     return dict(row.headers) if row else {}
+
+
+async def has_steps(session: AsyncSession, booking_uid: str, provider: str) -> bool:
+    """Has any sync step of this booking and provider finished (with or without a record)?"""
+    query = select(CrmStepRow.step_id).where(CrmStepRow.booking_uid == booking_uid, CrmStepRow.provider == provider)
+    return await session.scalar(query.limit(1)) is not None

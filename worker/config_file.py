@@ -57,5 +57,9 @@ def check_templates(path: Path, config: Configuration) -> None:
 def dump(config: Configuration) -> str:
     """The configuration as YAML: every section present, defaults left out of each item."""
     data = config.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-    sections = [field.alias or name for name, field in Configuration.model_fields.items()]
-    return yaml.safe_dump({section: data.get(section, []) for section in sections}, sort_keys=False)
+    # An empty section keeps its shape: [] for lists, {} for the crm mapping.
+    sections = {
+        field.alias or name: {} if isinstance(field.default, dict) else []
+        for name, field in Configuration.model_fields.items()
+    }
+    return yaml.safe_dump({section: data.get(section, empty) for section, empty in sections.items()}, sort_keys=False)

@@ -6,13 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from domain.search_attributes import REGISTERED
+
 # Registered at start so operators can find bookings by these in the UI and `bookflow ops`.
-SEARCH_ATTRIBUTES = {
-    "BookingUid": "Keyword",
-    "BookingStatus": "Keyword",
-    "EventTypeId": "Int",
-    "AttendeeEmail": "Keyword",
-}
+SEARCH_ATTRIBUTES = REGISTERED
 
 
 def temporal_binary() -> Path:

@@ -16,6 +16,7 @@ from activities.webhooks import WebhookActivities, WebhookDispatcher
 from domain.crm import CrmOwnerLookup
 from domain.webhooks import WebhookSettings
 from store.db import Database
+from worker.crm import CrmRuntime
 from worker.messaging import WorkerGroup, messaging_activities, provider_workers
 from worker.routing_settings import RoutingSettings
 from worker.settings import MessagingSettings, Settings
@@ -78,6 +79,7 @@ def build_worker(
     messaging: MessagingSettings | None = None,
     webhooks: WebhookSettings | None = None,
     crm_owners: Mapping[str, CrmOwnerLookup] | None = None,
+    crm: CrmRuntime | None = None,
 ) -> WorkerGroup:
     """The booking worker plus one rate-limited worker per message provider (``async with`` runs them all).
 
@@ -89,6 +91,9 @@ def build_worker(
     dispatchers = [*dispatchers, WebhookDispatcher(db, client, task_queue, webhooks)]
     messaging = messaging or MessagingSettings()
     reminders = messaging_activities(db, task_queue, messaging)
+    # CRMs from the environment (SALESFORCE_*, HUBSPOT_*): their sync workers and routing's owner lookups.
+    crm = crm or CrmRuntime.from_env(db)
+    crm_owners = crm.owner_lookups() if crm_owners is None else crm_owners
     main = Worker(
         client,
         task_queue=task_queue,
@@ -102,4 +107,5 @@ def build_worker(
         activity_executor=ThreadPoolExecutor(max_workers=8),
         workflow_runner=workflow_runner(),
     )
-    return WorkerGroup([main, *provider_workers(client, task_queue, reminders, messaging)])
+    crm_workers = crm.workers(client, task_queue)
+    return WorkerGroup([main, *provider_workers(client, task_queue, reminders, messaging), *crm_workers])

@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.lifecycle import Action, AgendaItem, TransitionRefused
     from domain.routing_responses import BookedFromResponse, response_workflow_id
     from domain.triggers import Trigger
+    from workflows.crm import CrmSyncs
     from workflows.reminders import ReminderSends
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
@@ -66,6 +67,7 @@ class BookingWorkflow:
         self._lock = asyncio.Lock()
         self._changed = False
         self._reminders = ReminderSends()
+        self._crm = CrmSyncs()
         # Only a workflow started with our search attributes (the cluster has them registered) updates them.
         self._indexed_status = workflow.info().typed_search_attributes.get(search.BOOKING_STATUS)
 
@@ -83,6 +85,7 @@ class BookingWorkflow:
                     if item in lifecycle.agenda(self._booking, self._keep_open):
                         await self._fire(item)
         await self._reminders.finish()
+        await self._crm.finish()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._booking
 
@@ -124,6 +127,7 @@ class BookingWorkflow:
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=ACTIVITY_RETRY,
         )
+        self._crm.follow(self._booking, pending)
 
     def _index_status(self) -> None:
         """Upsert BookingStatus when it changed, so `bookflow ops` and the UI can filter by it."""

@@ -91,9 +91,17 @@ class SendGridEmulator:
         body = {"errors": [{"message": message, "field": field_name, "help": None}]}
         return Reply(status, json.dumps(body).encode(), {"Content-Type": "application/json"})
 
+    def _scopes(self, request: Request) -> Reply:
+        """GET /v3/scopes: the permissions of the calling API key (read-only; used by `ops doctor`)."""
+        if request.headers.get("Authorization") != f"Bearer {self.api_key}":
+            return self._error(401, "The provided authorization grant is invalid, expired, or revoked")
+        return Reply(200, json.dumps({"scopes": ["mail.send"]}).encode(), {"Content-Type": "application/json"})
+
     def _handle(self, request: Request) -> Reply:
         with self._lock:
             self.requests.append(request)
+            if request.method == "GET" and request.path == "/v3/scopes":
+                return self._scopes(request)
             if request.method != "POST" or request.path != "/v3/mail/send":
                 return self._error(404, f"no route {request.method} {request.path}")
             if request.headers.get("Authorization") != f"Bearer {self.api_key}":

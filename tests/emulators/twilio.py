@@ -56,9 +56,18 @@ class TwilioEmulator:
             return False
         return b64decode(header[6:]).decode() == f"{self.account_sid}:{self.auth_token}"
 
+    def _account(self, request: Request) -> Reply:
+        """GET /2010-04-01/Accounts/{sid}.json: the account (read-only; used by `ops doctor`)."""
+        if not self._authorized(request):
+            return self._error(401, 20003, "Authenticate")
+        body = {"sid": self.account_sid, "friendly_name": "Bookflow test", "status": "active", "type": "Full"}
+        return Reply(200, json.dumps(body).encode(), {"Content-Type": "application/json"})
+
     def _handle(self, request: Request) -> Reply:
         with self._lock:
             self.requests.append(request)
+            if request.method == "GET" and request.path == f"/2010-04-01/Accounts/{self.account_sid}.json":
+                return self._account(request)
             if request.method != "POST" or request.path != f"/2010-04-01/Accounts/{self.account_sid}/Messages.json":
                 return self._error(404, 20404, f"The requested resource {request.path} was not found")
             if not self._authorized(request):

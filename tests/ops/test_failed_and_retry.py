@@ -102,3 +102,24 @@ async def test_retry_of_a_healthy_workflow_says_nothing_was_failing(temporal_env
         result = await bookflow(["ops", "retry", booking["uid"]], cli_env(temporal_env, sqlite_db))
     assert result.exit_code == 0
     assert "nothing to retry" in result.output
+
+
+async def test_terminated_workflow_is_listed_with_its_reason_and_since_filters(temporal_env, sqlite_db, task_queue):
+    client = temporal_env.client
+    await seed(sqlite_db, event_type(44))
+    async with ops_stack(client, sqlite_db, task_queue, outbox_settings()) as stack:
+        uid = (await stack.book(44, soon(3600)))["uid"]
+        await client.get_workflow_handle(uid).terminate(reason="stopped by the ops test")
+        query = FailedQuery(event_type_id=44)
+        (row,) = await eventually(lambda: find_failed(client, query), lambda rows: len(rows) == 1)
+        later = FailedQuery(event_type_id=44, since=row.since + timedelta(seconds=1))
+        assert await find_failed(client, later) == []
+        listed = await bookflow(
+            ["ops", "failed", "--event-type", "44", "--since", "1h"], cli_env(temporal_env, sqlite_db)
+        )
+        bad_since = await bookflow(["ops", "failed", "--since", "yesterday"], cli_env(temporal_env, sqlite_db))
+    assert (row.workflow_id, row.state, row.kind) == (uid, "TERMINATED", "booking")
+    assert row.error.startswith("terminated: stopped by the ops test by ")  # and who did it
+    assert "TERMINATED" in row_of(listed.output, uid)
+    assert bad_since.exit_code == 2
+    assert "--since: 'yesterday' is neither an ISO 8601 time nor an age" in bad_since.output

@@ -15,7 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from store.db import Database
 from tests.support.stack import Stack, event_type, eventually, running_stack, seed, soon
-from worker.devserver import temporal_binary
+from worker.devserver import SEARCH_ATTRIBUTES, temporal_binary
 
 HISTORIES = Path(__file__).resolve().parents[1] / "histories"
 
@@ -61,8 +61,12 @@ async def _booking_scenarios(stack: Stack) -> None:
 
 async def main() -> None:
     HISTORIES.mkdir(exist_ok=True)
+    # The API starts bookings with search attributes, so the recording server must have them registered.
+    registered = [arg for name, kind in SEARCH_ATTRIBUTES.items() for arg in ("--search-attribute", f"{name}={kind}")]
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(temporal_binary()), data_converter=pydantic_data_converter
+        dev_server_existing_path=str(temporal_binary()),
+        data_converter=pydantic_data_converter,
+        dev_server_extra_args=registered,
     )
     db = Database(f"sqlite:///{HISTORIES / 'recording.db'}")
     try:

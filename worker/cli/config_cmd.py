@@ -8,7 +8,7 @@ import typer
 from domain.config import Configuration
 from store import config as config_store
 from store.db import Database
-from worker import config_file, routing_config
+from worker import config_file, crm_config, routing_config
 from worker.cli.common import DataDir, fail, settings, with_database
 
 app = typer.Typer(help="Apply or export users and event types.", no_args_is_help=True)
@@ -22,6 +22,8 @@ async def apply_file(db: Database, path: Path) -> Configuration:
         known = {u.id for u in await config_store.list_users(session)}
         config_file.check_references(path, config, known)
         await routing_config.check_routing(session, path, config)
+        stored_types = {e.id for e in await config_store.list_event_types(session)}
+        config = crm_config.check_crm(path, config, stored_types)
         await config_store.apply_configuration(session, config)
     return config
 

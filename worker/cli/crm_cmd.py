@@ -1,0 +1,152 @@
+"""`bookflow crm validate|errors`: check field mappings before they are saved, and show sync errors.
+
+`validate` applies the save-time rules to a mappings document, a configuration file's ``crm`` section,
+or (without FILE) the stored section; when the worker's environment holds CRM credentials it also
+checks each mapping against the org's describe (field exists with that case, writable, type, picklist).
+"""
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+
+from crm.config import CrmConfig
+from crm.hubspot.describe import describe_object
+from crm.mappings import FieldMappings, MappingIssue, validate_mappings
+from crm.salesforce.settings import SalesforceSettings
+from crm.salesforce.validate import validate_salesforce_mappings
+from store import crm as crm_store
+from store.crm import CrmSyncErrorRecord
+from store.db import Database
+from worker.cli.common import DataDir, fail, settings, with_database
+from worker.crm import CrmSettings, hubspot_connection, salesforce_connection
+from worker.crm_config import parse_crm
+
+app = typer.Typer(help="CRM field mappings and sync errors (Salesforce, HubSpot).", no_args_is_help=True)
+
+
+def salesforce_org_issues(sf_settings: SalesforceSettings, mappings: FieldMappings) -> list[MappingIssue] | None:
+    """Issues against the connected org's describe, or None when no Salesforce credentials are set."""
+    connection = salesforce_connection(CrmSettings())
+    if connection is None:
+        return None
+    return validate_salesforce_mappings(connection, sf_settings, mappings)
+
+
+def hubspot_org_issues(mappings: FieldMappings) -> list[MappingIssue] | None:
+    """Issues against the portal's meeting and contact properties, or None without HubSpot credentials."""
+    connection = hubspot_connection()
+    if connection is None:
+        return None
+    describes = {
+        "event": [describe_object(connection, "meetings")],
+        "person": [describe_object(connection, "contacts")],
+    }
+    return validate_mappings(mappings, describes)
+
+
+def section_issues(crm: CrmConfig, offline: bool) -> tuple[list[str], list[str]]:
+    """(problems, which orgs were consulted) for every event type entry of a valid section."""
+    problems: list[str] = []
+    consulted: set[str] = set()
+    for i, entry in enumerate(crm.event_types):
+        if entry.salesforce and entry.salesforce.field_mappings.mappings and not offline:
+            found = salesforce_org_issues(entry.salesforce, entry.salesforce.field_mappings)
+            if found is not None:
+                consulted.add("salesforce")
+                problems += [f"crm.eventTypes.{i}.salesforce: {issue}" for issue in found]
+        if entry.hubspot and entry.hubspot.sync.mappings.mappings and not offline:
+            found = hubspot_org_issues(entry.hubspot.sync.mappings)
+            if found is not None:
+                consulted.add("hubspot")
+                problems += [f"crm.eventTypes.{i}.hubspot.sync: {issue}" for issue in found]
+    return problems, sorted(consulted)
+
+
+def mappings_document_issues(text: str, provider: str, offline: bool) -> tuple[list[str], list[str]]:
+    """(problems, orgs consulted) of a bare mappings document (``{"mappings": [...]}``)."""
+    issues = validate_mappings(text)
+    if issues or offline:
+        return [str(i) for i in issues], []
+    doc = FieldMappings.model_validate(yaml.safe_load(text))
+    found = salesforce_org_issues(SalesforceSettings(), doc) if provider == "salesforce" else hubspot_org_issues(doc)
+    return [str(i) for i in found or []], [provider] if found is not None else []
+
+
+def _stored_section(data_dir: Path | None) -> dict[str, Any]:
+    async def read(db: Database) -> dict[str, Any]:
+        async with db.sessions() as session:
+            return await crm_store.get_config(session)
+
+    return with_database(settings(data_dir), read)
+
+
+@app.command("validate")
+def validate(
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A mappings document, or a configuration file with a crm section (default: the stored one)."
+        ),
+    ] = None,
+    provider: Annotated[
+        str, typer.Option("--provider", help="For a bare mappings document: salesforce or hubspot.")
+    ] = "salesforce",
+    offline: Annotated[bool, typer.Option("--offline", help="Only the save-time rules; do not ask the CRM.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Check field mappings; every problem names the mapping, the field and the fix (exit 2 if any)."""
+    if provider not in ("salesforce", "hubspot"):
+        raise fail(f"--provider: {provider!r} is not salesforce or hubspot")
+    try:
+        text = file.read_text() if file else None
+        document = yaml.safe_load(text) if text else _stored_section(data_dir)
+    except (OSError, yaml.YAMLError) as error:
+        raise fail(f"{file}: cannot read: {error}") from None
+    document = document or {}
+    if isinstance(document, dict) and "mappings" in document and text is not None:
+        problems, consulted = mappings_document_issues(text, provider, offline)
+    else:
+        section = document.get("crm", {}) if file else document
+        try:
+            crm = parse_crm(section or {})
+        except ValueError as refused:
+            raise fail(str(refused)) from None
+        problems, consulted = section_issues(crm, offline)
+    if problems:
+        raise fail("\n".join(problems))
+    checked = "save-time rules" + (f" and the {' and '.join(consulted)} describe" if consulted else "")
+    typer.echo(f"ok: mappings pass the {checked}")
+
+
+def _row(error: CrmSyncErrorRecord) -> str:
+    dropped = ",".join(error.dropped_fields) or "-"
+    return (
+        f"{error.at.isoformat(timespec='seconds')}  {error.provider:<10} {error.booking_uid:<36} "
+        f"{error.action:<11} {error.code:<24} {dropped:<24} {error.message}"
+    )
+
+
+@app.command("errors")
+def errors(
+    provider: Annotated[str | None, typer.Option("--provider", help="salesforce or hubspot.")] = None,
+    booking: Annotated[str | None, typer.Option("--booking", help="Only this booking's errors.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many, newest first.")] = 50,
+    data_dir: DataDir = None,
+) -> None:
+    """Show CRM sync errors (newest first): code, dropped fields and message of each."""
+
+    async def read(db: Database) -> list[CrmSyncErrorRecord]:
+        async with db.sessions() as session:
+            return await crm_store.list_errors(session, limit=limit, provider=provider, booking_uid=booking)
+
+    found = with_database(settings(data_dir), read)
+    if not found:
+        typer.echo("no CRM sync errors")
+        return
+    typer.echo(
+        f"{'at':<25}  {'provider':<10} {'booking':<36} {'action':<11} {'code':<24} {'dropped fields':<24} message"
+    )
+    for error in found:
+        typer.echo(_row(error))

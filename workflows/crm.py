@@ -1,0 +1,81 @@
+"""The BookingWorkflow's CRM sync: each change of a CRM-synced booking runs in the background.
+
+A change's triggers say what the CRM must hear (created, moved, cancelled, no-show). Steps of one
+provider run in order (a cancel waits for the create that made the meeting), providers run side by
+side, and none holds the booking's lock, so a CRM outage (retried with backoff until it ends) never
+delays a cancel or a reschedule. Bookings whose event type syncs with no CRM schedule nothing.
+"""
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.bookings import PendingEvent
+    from activities.crm import CrmAction, CrmActivities, CrmSyncRequest, crm_queue
+    from domain.booking import Booking
+    from domain.triggers import Trigger
+
+# Added after the first release: histories recorded before it have no CRM steps.
+CRM_SYNC_PATCH = "crm-sync"
+SYNC_TIMEOUT = timedelta(minutes=2)
+# Creates wait at least 5 s before a retry: CRM search indexes lag, and the adapters' "find the meeting
+# I already made" relies on search.
+CREATE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=5), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=10)
+)
+UPDATE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=10)
+)
+
+ACTIONS: dict[Trigger, CrmAction] = {
+    Trigger.BOOKING_CREATED: CrmAction.CREATED,
+    Trigger.BOOKING_RESCHEDULED: CrmAction.RESCHEDULED,
+    Trigger.BOOKING_CANCELLED: CrmAction.CANCELLED,
+    Trigger.BOOKING_NO_SHOW_UPDATED: CrmAction.NO_SHOW,
+    Trigger.AFTER_HOSTS_CAL_VIDEO_NO_SHOW: CrmAction.NO_SHOW,
+    Trigger.AFTER_GUESTS_CAL_VIDEO_NO_SHOW: CrmAction.NO_SHOW,
+}
+
+
+class CrmSyncs:
+    """Background CRM steps of one workflow; ``finish`` waits for all of them before the workflow ends."""
+
+    def __init__(self) -> None:
+        self._last: dict[str, asyncio.Task[None]] = {}
+
+    def follow(self, booking: Booking, events: list[PendingEvent]) -> None:
+        """Start the CRM steps ``events`` call for (nothing unless the event type syncs with a CRM)."""
+        steps = [(e, ACTIONS[e.trigger]) for e in events if e.trigger in ACTIONS]
+        if not steps or not booking.event_type.crm_sync or not workflow.patched(CRM_SYNC_PATCH):
+            return
+        queue = workflow.info().task_queue
+        for provider in booking.event_type.crm_sync:
+            for event, action in steps:
+                request = CrmSyncRequest(
+                    step_id=f"{event.event_id}:{provider}", provider=provider, action=action, booking=booking
+                )
+                after = self._last.get(provider)
+                self._last[provider] = asyncio.create_task(self._run(after, request, crm_queue(queue, provider)))
+
+    async def finish(self) -> None:
+        await asyncio.gather(*self._last.values())
+
+    async def _run(self, after: asyncio.Task[None] | None, request: CrmSyncRequest, queue: str) -> None:
+        if after is not None:
+            await after
+        creates = request.action in (CrmAction.CREATED, CrmAction.RESCHEDULED)
+        try:
+            await workflow.execute_activity_method(
+                CrmActivities.sync_booking,
+                request,
+                task_queue=queue,
+                start_to_close_timeout=SYNC_TIMEOUT,
+                retry_policy=CREATE_RETRY if creates else UPDATE_RETRY,
+            )
+        except ActivityError as failed:
+            # Only a bug gets here (outages are retried, refusals stored); keep the booking alive.
+            workflow.logger.error("%s step %s failed: %s", request.provider, request.step_id, failed.cause)
