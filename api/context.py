@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from temporalio.client import Client
 
+from api.checks import ConfigChecks
 from store.db import Database
 
 
@@ -14,6 +15,7 @@ class ApiContext:
     temporal: Client
     task_queue: str
     keep_open_minutes: float
+    checks: ConfigChecks
 
 
 def context(request: Request) -> ApiContext:

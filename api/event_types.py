@@ -12,19 +12,18 @@ from api.schemas import Envelope
 from domain.config import EventType
 from store import config
 from store.config import EventTypeRow
-from templates.validation import event_type_problems
 
 router = APIRouter(prefix="/v2/event-types", tags=["event types"])
 Ctx = Annotated[ApiContext, Depends(context)]
 
 
-def _validated(data: dict[str, Any]) -> EventType:
+def _validated(ctx: ApiContext, data: dict[str, Any]) -> EventType:
     try:
         event_type = EventType.model_validate(data)
     except ValidationError as invalid:
         raise ApiError(400, describe(invalid.errors())) from None
     # Reminder templates are checked before saving, like every other field.
-    if problems := event_type_problems(event_type):
+    if problems := ctx.checks.event_type_problems(event_type):
         raise ApiError(400, "; ".join(problems))
     return event_type
 
@@ -66,7 +65,7 @@ async def create_event_type(ctx: Ctx, body: Annotated[dict[str, Any], Body()]) -
     if "id" not in body:
         async with ctx.db.sessions() as session:
             body = {**body, "id": (await session.scalar(select(func.max(EventTypeRow.id))) or 0) + 1}
-    event_type = _validated(body)
+    event_type = _validated(ctx, body)
     async with ctx.db.sessions() as session:
         if await config.get_event_type(session, event_type.id) is not None:
             raise ApiError(409, f"id: event type {event_type.id} already exists")
@@ -79,7 +78,7 @@ async def update_event_type(event_type_id: int, ctx: Ctx, body: Annotated[dict[s
     current = await _get(ctx, event_type_id)
     if body.get("id", event_type_id) != event_type_id:
         raise ApiError(400, "id: an event type's id cannot change")
-    event_type = _validated(current.wire() | body)
+    event_type = _validated(ctx, current.wire() | body)
     await _save(ctx, event_type)
     return Envelope(data=event_type.wire())
 

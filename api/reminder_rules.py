@@ -15,7 +15,6 @@ from api.schemas import Envelope
 from domain.config import EventType
 from domain.reminders import ReminderWorkflow
 from store import config
-from templates.validation import workflow_problems
 
 router = APIRouter(prefix="/v2/event-types/{event_type_id}/workflows", tags=["reminders"])
 Ctx = Annotated[ApiContext, Depends(context)]
@@ -36,13 +35,13 @@ def _rule(event_type: EventType, workflow_id: int) -> ReminderWorkflow:
     return found
 
 
-def _validated(event_type: EventType, data: dict[str, Any]) -> ReminderWorkflow:
+def _validated(ctx: ApiContext, event_type: EventType, data: dict[str, Any]) -> ReminderWorkflow:
     """The rule in ``data``, or a 400 naming every problem (shape first, then templates)."""
     try:
         rule = ReminderWorkflow.model_validate(data)
     except ValidationError as invalid:
         raise ApiError(400, describe(invalid.errors())) from None
-    if problems := workflow_problems(rule, event_type):
+    if problems := ctx.checks.reminder_rule_problems(rule, event_type):
         raise ApiError(400, "; ".join(problems))
     return rule
 
@@ -68,7 +67,7 @@ async def create_workflow(event_type_id: int, ctx: Ctx, body: Annotated[dict[str
     """Add a rule; its id is the next free one unless the body gives one."""
     event_type = await _event_type(ctx, event_type_id)
     body = {"id": max((w.id for w in event_type.workflows), default=0) + 1} | body
-    rule = _validated(event_type, body)
+    rule = _validated(ctx, event_type, body)
     if any(w.id == rule.id for w in event_type.workflows):
         raise ApiError(409, f"id: workflow {rule.id} already exists on event type {event_type_id}")
     await _save(ctx, event_type, [*event_type.workflows, rule])
@@ -84,7 +83,7 @@ async def update_workflow(
     current = _rule(event_type, workflow_id)
     if body.get("id", workflow_id) != workflow_id:
         raise ApiError(400, "id: a workflow's id cannot change")
-    rule = _validated(event_type, current.wire() | body)
+    rule = _validated(ctx, event_type, current.wire() | body)
     await _save(ctx, event_type, [rule if w.id == workflow_id else w for w in event_type.workflows])
     return Envelope(data=rule.wire())
 

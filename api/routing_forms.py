@@ -19,7 +19,6 @@ from api.errors import ApiError, describe
 from api.schemas import Envelope
 from domain.routing_forms import AnswerError, RoutingDecision, RoutingForm, validate_answers
 from domain.routing_responses import RoutingResponseInput, api_answer, response_workflow_id, submitter_email
-from routing.validation import FormValidationError, validate_form
 from store import crm as crm_store
 from store import routing
 from store.routing import StoredResponseRecord
@@ -43,10 +42,8 @@ async def _validated(ctx: ApiContext, form: RoutingForm) -> RoutingForm:
     """``form`` if it can route (else a 400 naming the route and the field)."""
     async with ctx.db.sessions() as session:
         known = await routing.list_attributes(session)
-    try:
-        validate_form(form, known)
-    except FormValidationError as refused:
-        raise ApiError(400, str(refused)) from None
+    if problems := ctx.checks.routing_form_problems(form, known):
+        raise ApiError(400, "; ".join(problems))
     return form
 
 

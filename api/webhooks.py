@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query
 from pydantic import ValidationError
 
+from api.checks import ConfigChecks
 from api.context import ApiContext, context
 from api.errors import ApiError, describe
 from api.schemas import Envelope
@@ -24,7 +25,6 @@ from domain.webhooks import (
 )
 from store import config
 from store import webhooks as store
-from templates.webhook_body import TemplateInvalid, check_template
 
 router = APIRouter(tags=["webhooks"])
 Ctx = Annotated[ApiContext, Depends(context)]
@@ -43,18 +43,15 @@ def _parse(model: type[SubscriptionFields], body: dict[str, Any]) -> Any:
         raise ApiError(400, describe(invalid.errors())) from None
 
 
-async def check_fields(fields: SubscriptionFields) -> None:
+async def check_fields(fields: SubscriptionFields, checks: ConfigChecks) -> None:
     """Refuse a URL the SSRF rules forbid and a template that does not compile, naming the field."""
     if fields.subscriber_url is not None:
         try:
             await check_url(fields.subscriber_url, WebhookSettings().allow_private)
         except UrlRefused as refused:
             raise ApiError(400, f"subscriberUrl: {refused}") from None
-    if fields.payload_template:
-        try:
-            check_template(fields.payload_template)
-        except TemplateInvalid as invalid:
-            raise ApiError(400, f"payloadTemplate: {invalid}") from None
+    if fields.payload_template and (problems := checks.webhook_template_problems(fields.payload_template)):
+        raise ApiError(400, f"payloadTemplate: {'; '.join(problems)}")
 
 
 async def _event_type_exists(ctx: ApiContext, event_type_id: int) -> None:
@@ -73,7 +70,7 @@ async def _get(ctx: ApiContext, webhook_id: str, event_type_id: int | None) -> S
 
 async def _create(ctx: ApiContext, body: dict[str, Any], event_type_id: int | None) -> Envelope:
     request = _parse(CreateBody, body)
-    await check_fields(request)
+    await check_fields(request, ctx.checks)
     if event_type_id is not None:
         await _event_type_exists(ctx, event_type_id)
     if request.user_id is not None:
@@ -108,7 +105,7 @@ def new_subscription(request: CreateBody, event_type_id: int | None) -> Subscrip
 async def _update(ctx: ApiContext, webhook_id: str, body: dict[str, Any], event_type_id: int | None) -> Envelope:
     current = await _get(ctx, webhook_id, event_type_id)
     patch = _parse(SubscriptionFields, body)
-    await check_fields(patch)
+    await check_fields(patch, ctx.checks)
     changes = patch.model_dump(exclude_unset=True, exclude={"version"})
     if "subscriber_url" in changes and changes["subscriber_url"] is None:
         raise ApiError(400, "subscriberUrl: cannot be empty")

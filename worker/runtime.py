@@ -10,6 +10,7 @@ from temporalio.client import Client
 from api.app import create_app
 from api.context import ApiContext
 from store.db import Database
+from worker.config_checks import ConfigValidators
 from worker.settings import Settings
 from worker.temporal import build_worker
 
@@ -33,7 +34,11 @@ async def run_worker(client: Client, db: Database, settings: Settings, stop: asy
 async def run_api(client: Client, db: Database, settings: Settings, host: str, port: int, stop: asyncio.Event) -> None:
     """Serve the HTTP API until ``stop`` is set."""
     ctx = ApiContext(
-        db=db, temporal=client, task_queue=settings.task_queue, keep_open_minutes=settings.keep_open_minutes
+        db=db,
+        temporal=client,
+        task_queue=settings.task_queue,
+        keep_open_minutes=settings.keep_open_minutes,
+        checks=ConfigValidators(),
     )
     config = uvicorn.Config(create_app(ctx), host=host, port=port, log_level="warning", lifespan="off")
     server = _EmbeddedServer(config)

@@ -85,8 +85,8 @@ class BookingWorkflow:
                     if item in lifecycle.agenda(self._booking, self._keep_open):
                         await self._fire(item)
         await self._reminders.finish()
-        await self._crm.finish()
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        # CRM steps started by the last update handlers finish before the workflow does.
+        await workflow.wait_condition(lambda: workflow.all_handlers_finished() and self._crm.idle())
         return self._booking
 
     async def _wait_until(self, item: AgendaItem) -> bool:

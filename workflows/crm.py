@@ -42,7 +42,7 @@ ACTIONS: dict[Trigger, CrmAction] = {
 
 
 class CrmSyncs:
-    """Background CRM steps of one workflow; ``finish`` waits for all of them before the workflow ends."""
+    """Background CRM steps of one workflow; the workflow ends only when ``idle``."""
 
     def __init__(self) -> None:
         self._last: dict[str, asyncio.Task[None]] = {}
@@ -61,8 +61,9 @@ class CrmSyncs:
                 after = self._last.get(provider)
                 self._last[provider] = asyncio.create_task(self._run(after, request, crm_queue(queue, provider)))
 
-    async def finish(self) -> None:
-        await asyncio.gather(*self._last.values())
+    def idle(self) -> bool:
+        """No step is running or waiting (each provider's last step is done, so are those before it)."""
+        return all(task.done() for task in self._last.values())
 
     async def _run(self, after: asyncio.Task[None] | None, request: CrmSyncRequest, queue: str) -> None:
         if after is not None:

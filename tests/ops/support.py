@@ -10,11 +10,10 @@ from temporalio.testing import WorkflowEnvironment
 from typer.testing import CliRunner, Result
 
 from api.app import create_app
-from api.context import ApiContext
 from domain.reminders import ReminderWorkflow
 from store.db import Database
 from tests.emulators.sendgrid import SendGridEmulator
-from tests.support.stack import Stack
+from tests.support.stack import Stack, api_context
 from worker.cli import app
 from worker.settings import MessagingSettings
 from worker.temporal import build_worker
@@ -59,7 +58,7 @@ def confirmation_rule() -> ReminderWorkflow:
 async def ops_stack(
     client: Client, db: Database, task_queue: str, messaging: MessagingSettings, keep_open_minutes: float = 1
 ) -> AsyncIterator[Stack]:
-    ctx = ApiContext(db=db, temporal=client, task_queue=task_queue, keep_open_minutes=keep_open_minutes)
+    ctx = api_context(client, db, task_queue, keep_open_minutes)
     transport = httpx.ASGITransport(app=create_app(ctx))
     async with (
         build_worker(client, db, task_queue, messaging=messaging),

@@ -8,12 +8,11 @@ import httpx
 from temporalio.client import Client
 
 from api.app import create_app
-from api.context import ApiContext
 from domain.reminders import ReminderWorkflow
 from store import messages
 from store.db import Database
 from store.messages import Message
-from tests.support.stack import Stack, eventually
+from tests.support.stack import Stack, api_context, eventually
 from worker.settings import MessagingSettings
 from worker.temporal import build_worker
 
@@ -58,7 +57,7 @@ async def worker(client: Client, db: Database, task_queue: str, messaging: Messa
 
 @asynccontextmanager
 async def api(client: Client, db: Database, task_queue: str, keep_open_minutes: float = 0.05) -> AsyncIterator[Stack]:
-    ctx = ApiContext(db=db, temporal=client, task_queue=task_queue, keep_open_minutes=keep_open_minutes)
+    ctx = api_context(client, db, task_queue, keep_open_minutes)
     transport = httpx.ASGITransport(app=create_app(ctx))
     async with httpx.AsyncClient(transport=transport, base_url="http://bookflow.test") as http:
         yield Stack(client=client, db=db, http=http, task_queue=task_queue)

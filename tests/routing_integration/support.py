@@ -8,12 +8,11 @@ import httpx
 from temporalio.client import Client
 
 from api.app import create_app
-from api.context import ApiContext
 from domain.config import Configuration, EventType, Host, User
 from domain.crm import CrmOwnerLookup, OwnerDecision, OwnerQuery, TraceStep
 from store import config
 from store.db import Database
-from tests.support.stack import Stack
+from tests.support.stack import Stack, api_context
 from worker.temporal import build_worker
 
 ADA = User(id=1, name="Ada Lead", email="ada@team.example.com", username="ada")
@@ -175,7 +174,7 @@ async def routing_stack(
     client: Client, db: Database, task_queue: str, crm_owners: Mapping[str, CrmOwnerLookup] | None = None
 ) -> AsyncIterator[Stack]:
     """A worker (with CRM owner lookups) and the API in-process, over ``db``."""
-    ctx = ApiContext(db=db, temporal=client, task_queue=task_queue, keep_open_minutes=1)
+    ctx = api_context(client, db, task_queue, 1)
     transport = httpx.ASGITransport(app=create_app(ctx))
     async with (
         build_worker(client, db, task_queue, crm_owners=crm_owners),

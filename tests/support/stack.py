@@ -19,6 +19,7 @@ from domain.booking import Attendee, Booking, BookingEvent, BookingInput, Bookin
 from domain.config import Configuration, EventType, Host, User
 from store import bookings, config, events
 from store.db import Database
+from worker.config_checks import ConfigValidators
 from worker.temporal import build_worker
 
 T = TypeVar("T")
@@ -109,6 +110,17 @@ async def eventually(probe: Callable[[], Awaitable[T]], until: Callable[[T], boo
         await asyncio.sleep(0.1)
 
 
+def api_context(client: Client, db: Database, task_queue: str, keep_open_minutes: float = 1) -> ApiContext:
+    """The API's context as production composes it (worker/runtime.py), for in-process test apps."""
+    return ApiContext(
+        db=db,
+        temporal=client,
+        task_queue=task_queue,
+        keep_open_minutes=keep_open_minutes,
+        checks=ConfigValidators(),
+    )
+
+
 @asynccontextmanager
 async def running_worker(
     client: Client, db: Database, task_queue: str, dispatchers: Sequence[EventDispatcher] = ()
@@ -125,8 +137,7 @@ async def running_stack(
     keep_open_minutes: float = 1,
     dispatchers: Sequence[EventDispatcher] = (),
 ) -> AsyncIterator[Stack]:
-    ctx = ApiContext(db=db, temporal=client, task_queue=task_queue, keep_open_minutes=keep_open_minutes)
-    transport = httpx.ASGITransport(app=create_app(ctx))
+    transport = httpx.ASGITransport(app=create_app(api_context(client, db, task_queue, keep_open_minutes)))
     async with (
         running_worker(client, db, task_queue, dispatchers),
         httpx.AsyncClient(transport=transport, base_url="http://bookflow.test") as http,

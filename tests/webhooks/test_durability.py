@@ -5,9 +5,8 @@ import asyncio
 import httpx
 
 from api.app import create_app
-from api.context import ApiContext
 from domain.webhooks import WebhookSettings
-from tests.support.stack import event_type, running_worker, seed, soon
+from tests.support.stack import api_context, event_type, running_worker, seed, soon
 from tests.webhooks.receiver import receiving
 
 
@@ -16,7 +15,7 @@ async def test_the_worker_stopped_mid_retry_and_restarted_still_delivers(
 ):
     monkeypatch.setenv("BOOKFLOW_WEBHOOK_RETRY_SCHEDULE", "2,0.2")
     await seed(sqlite_db, event_type(1))
-    ctx = ApiContext(db=sqlite_db, temporal=temporal_env.client, task_queue=task_queue, keep_open_minutes=1)
+    ctx = api_context(temporal_env.client, sqlite_db, task_queue, 1)
     transport = httpx.ASGITransport(app=create_app(ctx))
     async with (
         receiving((500, {}), (200, {})) as receiver,

@@ -95,7 +95,8 @@ def retry(
         return
     for item in retried:
         typer.echo(
-            f"{workflow_id}: {item.activity_type} (activity {item.activity_id}, was on attempt {item.attempt}) retries now"
+            f"{workflow_id}: {item.activity_type} (activity {item.activity_id}, "
+            f"was on attempt {item.attempt}) retries now"
         )
 
 

@@ -15,6 +15,7 @@ from domain.webhooks import Delivery, Subscription, WebhookSettings
 from store import webhooks as store
 from store.db import Database
 from worker.cli.common import DataDir, fail, settings, with_database
+from worker.config_checks import ConfigValidators
 from worker.temporal import connect
 
 app = typer.Typer(help="Webhook subscriptions, deliveries and redelivery.", no_args_is_help=True)
@@ -79,7 +80,7 @@ def add(
         raise fail(describe(invalid.errors())) from None
 
     async def create(db: Database) -> Subscription:
-        await check_fields(request)
+        await check_fields(request, ConfigValidators())
         sub = new_subscription(request, event_type)
         async with db.transaction() as session:
             await store.save_subscription(session, sub)
