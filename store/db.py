@@ -1,6 +1,7 @@
 """The database handle: one async engine and session factory, and schema migration through Alembic."""
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -70,11 +71,18 @@ class Database:
         if self.engine.dialect.name == "sqlite":
             _serialize_sqlite_writers(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite takes one writer at a time: queue this process's writers here rather than letting them
+        # spin in SQLite's busy handler, whose sleeps dominate under many concurrent activities.
+        self._writers = asyncio.Lock() if self.engine.dialect.name == "sqlite" else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction, committed on success and rolled back on error."""
-        async with self.sessions() as session, session.begin():
+        async with contextlib.AsyncExitStack() as stack:
+            if self._writers is not None:
+                await stack.enter_async_context(self._writers)
+            session = await stack.enter_async_context(self.sessions())
+            await stack.enter_async_context(session.begin())
             await session.connection(execution_options={WRITE_OPTION: True})
             yield session
 

@@ -6,6 +6,8 @@ a cancelled booking simply has nothing left due.
 """
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -66,6 +68,7 @@ class BookingWorkflow:
         self._previous = start.previous
         self._lock = asyncio.Lock()
         self._changed = False
+        self._created = False
         self._reminders = ReminderSends()
         self._crm = CrmSyncs()
         # Only a workflow started with our search attributes (the cluster has them registered) updates them.
@@ -100,6 +103,17 @@ class BookingWorkflow:
         except TimeoutError:
             return True
         return False
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """Hold the booking for one change, never before its creation has been committed.
+
+        Temporal delivers an update or signal that arrives with the start before ``run`` begins; without
+        the wait, a confirm sent right after create would be applied first and then overwritten.
+        """
+        await workflow.wait_condition(lambda: self._created)
+        async with self._lock:
+            yield
 
     # -- state ------------------------------------------------------------------------------------
 
@@ -149,6 +163,7 @@ class BookingWorkflow:
                 "rescheduleEndTime": _stamp(self._previous.end),
             }
         await self._commit([(t, extra) for t in triggers], status=status)
+        self._created = True
 
     async def _tell_routing_response(self, form_filler_id: str) -> None:
         """Signal the RoutingResponseWorkflow this booking was made from (it then fires no NO_EVENT)."""
@@ -217,7 +232,7 @@ class BookingWorkflow:
 
     @workflow.update
     async def confirm(self, _request: ConfirmInput) -> Booking:
-        async with self._lock:
+        async with self._turn():
             _refuse_unless(lifecycle.check_confirm, self._booking)
             await self._commit([(Trigger.BOOKING_CREATED, {})], status=BookingStatus.ACCEPTED)
             return self._booking
@@ -228,7 +243,7 @@ class BookingWorkflow:
 
     @workflow.update
     async def decline(self, request: DeclineInput) -> Booking:
-        async with self._lock:
+        async with self._turn():
             _refuse_unless(lifecycle.check_decline, self._booking)
             await self._commit(
                 [(Trigger.BOOKING_REJECTED, {})],
@@ -243,7 +258,7 @@ class BookingWorkflow:
 
     @workflow.update
     async def cancel(self, request: CancelInput) -> Booking:
-        async with self._lock:
+        async with self._turn():
             _refuse_unless(lifecycle.check_cancel, self._booking)
             await self._commit(
                 [(Trigger.BOOKING_CANCELLED, {"requestReschedule": False})],
@@ -260,7 +275,7 @@ class BookingWorkflow:
     @workflow.update
     async def reschedule(self, request: RescheduleInput) -> Booking:
         """Move the booking: a new booking (new uid) takes the new slot, this one is cancelled."""
-        async with self._lock:
+        async with self._turn():
             _refuse_unless(lifecycle.check_reschedule, self._booking)
             old = self._booking
             length = old.end - old.start
@@ -323,7 +338,7 @@ class BookingWorkflow:
 
     @workflow.update
     async def mark_absent(self, request: MarkAbsentInput) -> Booking:
-        async with self._lock:
+        async with self._turn():
             emails = [str(a.email) for a in request.attendees]
             _refuse_unless(lifecycle.check_mark_absent, self._booking, emails)
             marks = {str(a.email).lower(): a.absent for a in request.attendees}
@@ -350,7 +365,7 @@ class BookingWorkflow:
     @workflow.signal
     async def payment_succeeded(self, payment: PaymentSucceeded) -> None:
         """Stripe said the payment succeeded; a repeated event id is ignored."""
-        async with self._lock:
+        async with self._turn():
             if payment.payment_event_id in self._booking.payment_event_ids:
                 return
             seen = [*self._booking.payment_event_ids, payment.payment_event_id]
@@ -374,7 +389,7 @@ class BookingWorkflow:
 
     @workflow.signal
     async def participant_joined(self, join: ParticipantJoin) -> None:
-        async with self._lock:
+        async with self._turn():
             await self._commit([], joins=[*self._booking.joins, join])
 
 

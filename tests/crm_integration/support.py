@@ -21,7 +21,13 @@ HUBSPOT_TOKEN = "pat-na1-crm-integration"
 
 def event_types() -> list[EventType]:
     def et(id: int, **fields: Any) -> EventType:
-        base = {"id": id, "slug": f"call-{id}", "title": f"Call {id}", "length_in_minutes": 30, "hosts": [Host(user_id=1)]}
+        base = {
+            "id": id,
+            "slug": f"call-{id}",
+            "title": f"Call {id}",
+            "length_in_minutes": 30,
+            "hosts": [Host(user_id=1)],
+        }
         return EventType(**(base | fields))
 
     both = [Host(user_id=1), Host(user_id=2)]

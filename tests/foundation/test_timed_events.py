@@ -2,9 +2,13 @@
 
 from datetime import UTC, datetime, timedelta
 
-from domain.booking import Booking
+from temporalio.client import WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy
+
+from domain.booking import Booking, BookingInput, BookingStatus, ConfirmInput
 from store import events
 from tests.support.stack import event_type, eventually, running_stack, running_worker, seed, soon
+from workflows.booking import BookingWorkflow
 
 SECONDS = timedelta(seconds=1)
 
@@ -81,3 +85,22 @@ async def test_timed_events_fire_exactly_once_across_a_worker_restart(temporal_e
 
 async def _past(moment) -> bool:
     return datetime.now(UTC) > moment + SECONDS
+
+
+async def test_a_confirm_arriving_with_the_start_applies_after_creation(stack):
+    """Temporal runs handlers before `run` on the first task; the confirm must still follow the create."""
+    et = event_type(1, requires_confirmation=True)
+    await seed(stack.db, et)
+    draft = await stack.reserve(et, soon(3600), timedelta(minutes=1))
+    start = WithStartWorkflowOperation(
+        BookingWorkflow.run,
+        BookingInput(booking=draft, keep_open_minutes=0),
+        id=draft.uid,
+        task_queue=stack.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+    )
+    confirmed = await stack.client.execute_update_with_start_workflow(
+        BookingWorkflow.confirm, ConfirmInput(), start_workflow_operation=start
+    )
+    assert confirmed.status is BookingStatus.ACCEPTED
+    assert await stack.triggers(draft.uid) == ["BOOKING_REQUESTED", "BOOKING_CREATED"]

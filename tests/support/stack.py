@@ -63,6 +63,17 @@ class Stack:
 
         The API only books whole-minute lengths; timed-event tests use seconds so they stay fast.
         """
+        booking = await self.reserve(event_type, start, length)
+        await self.client.start_workflow(
+            "BookingWorkflow",
+            BookingInput(booking=booking, keep_open_minutes=keep_open_minutes),
+            id=booking.uid,
+            task_queue=self.task_queue,
+        )
+        return booking
+
+    async def reserve(self, event_type: EventType, start: datetime, length: timedelta) -> Booking:
+        """Reserve a booking's slot in the store, as the API does before starting its workflow."""
         draft = Booking(
             id=0,
             uid=uuid.uuid4().hex,
@@ -77,14 +88,7 @@ class Stack:
         )
         status, _ = lifecycle.initial_status(draft)
         async with self.db.transaction() as session:
-            booking = await bookings.reserve(session, draft.model_copy(update={"status": status}))
-        await self.client.start_workflow(
-            "BookingWorkflow",
-            BookingInput(booking=booking, keep_open_minutes=keep_open_minutes),
-            id=booking.uid,
-            task_queue=self.task_queue,
-        )
-        return booking
+            return await bookings.reserve(session, draft.model_copy(update={"status": status}))
 
     async def events(self, uid: str) -> list[BookingEvent]:
         async with self.db.sessions() as session:
