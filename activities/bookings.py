@@ -70,6 +70,8 @@ class BookingActivities:
                 trigger=pending.trigger.value,
                 created_at=transition.at,
                 body=build_body(pending.trigger, transition.booking, transition.at, pending.extra),
+                organizer_id=transition.booking.organizer.id,
+                event_type_id=transition.booking.event_type.id,
             )
             for pending in transition.events
         ]

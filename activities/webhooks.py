@@ -94,9 +94,9 @@ class WebhookDispatcher:
     async def dispatch(self, event: BookingEvent) -> None:
         """Deliver ``event`` to every subscriber (EventDispatcher)."""
         async with self._db.sessions() as session:
-            booking = await bookings.get(session, event.booking_uid)
-            organizer = booking.organizer.id if booking else None
-            event_type = booking.event_type.id if booking else None
+            organizer, event_type = event.organizer_id, event.event_type_id
+            if organizer is None and (booking := await bookings.get(session, event.booking_uid)) is not None:
+                organizer, event_type = booking.organizer.id, booking.event_type.id
             subscribers = await store.subscribers_for(session, event.trigger, organizer, event_type)
         if not subscribers:
             return

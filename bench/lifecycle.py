@@ -86,12 +86,12 @@ async def _history_events(client: Client, ids: list[str]) -> float:
     return sum(counts) / len(counts)
 
 
-async def run(count: int, concurrency: int) -> dict:
+async def run(count: int, concurrency: int, database_url: str | None = None) -> dict:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_binary()), data_converter=pydantic_data_converter
     )
     with tempfile.TemporaryDirectory() as scratch:
-        db = Database(f"sqlite:///{Path(scratch) / 'bench.db'}")
+        db = Database(database_url or f"sqlite:///{Path(scratch) / 'bench.db'}")
         try:
             await db.migrate()
             await seed(db, event_type(1, requires_confirmation=True), users=[_organizer(i) for i in range(count)])
@@ -122,6 +122,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench lifecycle")
     parser.add_argument("--bookings", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument(
+        "--database-url", help="An empty database to use instead of a fresh SQLite file (e.g. PostgreSQL)."
+    )
     args = parser.parse_args(argv)
-    print(json.dumps(asyncio.run(run(args.bookings, args.concurrency))))
+    print(json.dumps(asyncio.run(run(args.bookings, args.concurrency, args.database_url))))
     return 0

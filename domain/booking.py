@@ -166,3 +166,6 @@ class BookingEvent(CamelModel):
     trigger: str
     created_at: datetime
     body: dict[str, Any]
+    # Who the event concerns, so subscribers are found without reading the booking back.
+    organizer_id: int | None = None
+    event_type_id: int | None = None

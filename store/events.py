@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, String, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -24,18 +25,17 @@ class EventRow(Base):
 
 async def record(session: AsyncSession, event: BookingEvent) -> bool:
     """Record ``event`` unless its id is already there; True when it was new."""
-    if await session.scalar(select(EventRow.id).where(EventRow.event_id == event.event_id)) is not None:
-        return False
-    session.add(
-        EventRow(
-            event_id=event.event_id,
-            booking_uid=event.booking_uid,
-            trigger=event.trigger,
-            created_at=event.created_at,
-            body=event.body,
-        )
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(EventRow).values(
+        event_id=event.event_id,
+        booking_uid=event.booking_uid,
+        trigger=event.trigger,
+        created_at=event.created_at,
+        body=event.body,
     )
-    return True
+    # One round trip, and safe against a concurrent retry of the same activity.
+    result = await session.execute(statement.on_conflict_do_nothing(index_elements=["event_id"]).returning(EventRow.id))
+    return result.first() is not None
 
 
 def _event(row: EventRow) -> BookingEvent:

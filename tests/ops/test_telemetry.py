@@ -103,6 +103,10 @@ async def test_tracing_exports_workflow_spans_over_otlp(temporal_env, sqlite_db,
         assert b"StartWorkflow:BookingWorkflow" in bodies
         assert b"RunActivity:commit_transition" in bodies
     finally:
+        from opentelemetry import trace
+
+        # Spans still buffered would otherwise be posted to the closed receiver at interpreter exit.
+        await asyncio.to_thread(trace.get_tracer_provider().shutdown)
         receiver.close()
     monkeypatch.delenv(telemetry.OTLP_ENDPOINT)
     assert telemetry.tracing_interceptors() == []
