@@ -6,6 +6,7 @@ tests/histories/, where tests/test_replay.py replays them against the current co
 
 import asyncio
 import json
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +14,15 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from domain.reminders import (
+    Offset,
+    OffsetUnit,
+    ReminderStep,
+    ReminderTrigger,
+    ReminderWorkflow,
+    StepAction,
+    TriggerSpec,
+)
 from store.db import Database
 from tests.support.stack import Stack, event_type, eventually, running_stack, seed, soon
 from worker.devserver import SEARCH_ATTRIBUTES, temporal_binary
@@ -59,6 +69,29 @@ async def _booking_scenarios(stack: Stack) -> None:
     await save_history(stack.client, unpaid["uid"], "booking_paid_then_cancelled")
 
 
+async def _reminder_scenario(stack: Stack) -> None:
+    """A booking whose event type sends a reminder, made through the API (with search attributes)."""
+    reminder = ReminderWorkflow(
+        id=1,
+        name="Reminder",
+        trigger=TriggerSpec(type=ReminderTrigger.BEFORE_EVENT, offset=Offset(value=1, unit=OffsetUnit.HOUR)),
+        steps=[ReminderStep(step_number=1, action=StepAction.EMAIL_ATTENDEE)],
+    )
+    await seed(stack.db, event_type(4, workflows=[reminder]))
+    booked = await stack.book(4, soon(3600))
+    await eventually(lambda: stack.triggers(booked["uid"]), lambda t: t == ["BOOKING_CREATED"])
+    await stack.http.post(f"/v2/bookings/{booked['uid']}/cancel", json={"cancellationReason": "done"})
+    await stack.client.get_workflow_handle(booked["uid"]).result()
+    await save_history(stack.client, booked["uid"], "booking_reminder_then_cancelled")
+
+    # CRM sync steps (with no credentials configured, each step is recorded as NOT_CONFIGURED).
+    await seed(stack.db, event_type(5, crm_sync=["hubspot"]))
+    synced = await stack.book(5, soon(7200))
+    await stack.http.post(f"/v2/bookings/{synced['uid']}/cancel", json={})
+    await stack.client.get_workflow_handle(synced["uid"]).result()
+    await save_history(stack.client, synced["uid"], "booking_crm_synced_then_cancelled")
+
+
 async def main() -> None:
     HISTORIES.mkdir(exist_ok=True)
     # The API starts bookings with search attributes, so the recording server must have them registered.
@@ -72,7 +105,9 @@ async def main() -> None:
     try:
         await db.migrate()
         async with running_stack(env.client, db, "record-histories") as stack:
-            await _booking_scenarios(stack)
+            if "--only-reminders" not in sys.argv:
+                await _booking_scenarios(stack)
+            await _reminder_scenario(stack)
     finally:
         await db.dispose()
         (HISTORIES / "recording.db").unlink(missing_ok=True)
