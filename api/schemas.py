@@ -3,28 +3,17 @@
 from datetime import UTC
 from typing import Any
 
-import phonenumbers
 from pydantic import AwareDatetime, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from domain.base import CamelModel
 from domain.booking import Booking
 from domain.config import check_time_zone
+from domain.phone import optional_e164
 
 
 class Envelope(CamelModel):
     status: str = "success"
     data: Any
-
-
-def check_e164(number: str) -> str:
-    """Return ``number`` if it is a valid E.164 phone number (+ and country code), else raise."""
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
-        parsed = None
-    if parsed is None or not number.startswith("+") or not phonenumbers.is_valid_number(parsed):
-        raise ValueError(f"{number!r} is not a phone number in international format, such as +14155550123")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 class AttendeeIn(CamelModel):
@@ -37,7 +26,7 @@ class AttendeeIn(CamelModel):
     phone_number: str | None = None
 
     _tz = field_validator("time_zone")(check_time_zone)
-    _phone = field_validator("phone_number")(lambda v: None if v is None else check_e164(v))
+    _phone = field_validator("phone_number")(optional_e164)
 
 
 class RoutingIn(CamelModel):

@@ -4,6 +4,8 @@ The owner lookup is ``domain.crm.CrmOwnerLookup``; this module adds the write si
 synchronous client libraries, so implementations run them in a worker thread and stay awaitable.
 """
 
+import asyncio
+from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 from typing import Literal, Protocol
 
@@ -55,3 +57,32 @@ class BookingSync(Protocol):
     async def on_no_show(self, booking: Booking, external_id: str) -> SyncResult:
         """Write the attendees' no-show state (``Attendee.absent``) to the meeting record."""
         ...
+
+
+class BlockingBookingSync(ABC):
+    """A BookingSync whose work is blocking I/O (both CRM client libraries are): each step runs in a
+    thread, so the worker's event loop keeps serving other activities meanwhile."""
+
+    @abstractmethod
+    def created(self, booking: Booking) -> SyncResult: ...
+
+    @abstractmethod
+    def rescheduled(self, booking: Booking, external_id: str) -> SyncResult: ...
+
+    @abstractmethod
+    def cancelled(self, booking: Booking, external_id: str) -> SyncResult: ...
+
+    @abstractmethod
+    def no_show(self, booking: Booking, external_id: str) -> SyncResult: ...
+
+    async def on_created(self, booking: Booking) -> SyncResult:
+        return await asyncio.to_thread(self.created, booking)
+
+    async def on_rescheduled(self, booking: Booking, external_id: str) -> SyncResult:
+        return await asyncio.to_thread(self.rescheduled, booking, external_id)
+
+    async def on_cancelled(self, booking: Booking, external_id: str) -> SyncResult:
+        return await asyncio.to_thread(self.cancelled, booking, external_id)
+
+    async def on_no_show(self, booking: Booking, external_id: str) -> SyncResult:
+        return await asyncio.to_thread(self.no_show, booking, external_id)

@@ -7,10 +7,10 @@ step's template renders, and domain.reminder_plan turns rules into timed and imm
 from datetime import timedelta
 from enum import StrEnum
 
-import phonenumbers
 from pydantic import EmailStr, Field, field_validator, model_validator
 
 from domain.base import CamelModel
+from domain.phone import optional_e164
 
 
 class ReminderTrigger(StrEnum):
@@ -106,16 +106,6 @@ class StepMessage(CamelModel):
     text: str | None = Field(default=None, max_length=10_000)
 
 
-def _e164(number: str) -> str:
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
-        parsed = None
-    if parsed is None or not number.startswith("+") or not phonenumbers.is_valid_number(parsed):
-        raise ValueError(f"{number!r} is not a phone number in international format, such as +14155550123")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
 class ReminderStep(CamelModel):
     step_number: int = Field(ge=1)
     action: StepAction
@@ -126,7 +116,7 @@ class ReminderStep(CamelModel):
     send_to_email: EmailStr | None = Field(default=None, description="The address an email_address step sends to.")
     send_to_phone: str | None = Field(default=None, description="The E.164 number an sms_number step sends to.")
 
-    _phone = field_validator("send_to_phone")(lambda v: None if v is None else _e164(v))
+    _phone = field_validator("send_to_phone")(optional_e164)
 
     @model_validator(mode="after")
     def _consistent(self) -> "ReminderStep":

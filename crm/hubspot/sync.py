@@ -6,7 +6,6 @@ are created with HubSpot's idempotent batch endpoint, so an activity retried aft
 failure converges on the same single meeting.
 """
 
-import asyncio
 from datetime import UTC, datetime
 
 from hubspot.crm.objects.meetings import (
@@ -19,7 +18,7 @@ from hubspot.crm.objects.meetings import (
 from hubspot.crm.properties import PropertyCreate
 from pydantic import Field
 
-from crm.base import SyncError, SyncResult
+from crm.base import BlockingBookingSync, SyncError, SyncResult
 from crm.hubspot.connection import HubSpotConnection
 from crm.hubspot.errors import HubSpotError
 from crm.hubspot.fields import FieldWriter
@@ -54,7 +53,7 @@ class HubSpotSyncOptions(CamelModel):
     mappings: FieldMappings = FieldMappings()
 
 
-class HubSpotBookingSync:
+class HubSpotBookingSync(BlockingBookingSync):
     """Mirrors bookings of one event type into HubSpot meetings."""
 
     def __init__(self, connection: HubSpotConnection, options: HubSpotSyncOptions | None = None) -> None:
@@ -65,22 +64,6 @@ class HubSpotBookingSync:
         self._key_ready = False
 
     # -- crm.base.BookingSync ----------------------------------------------------------------------
-
-    async def on_created(self, booking: Booking) -> SyncResult:
-        """Create the meeting (or find it, when retried) with its contacts, companies and deals."""
-        return await asyncio.to_thread(self.created, booking)
-
-    async def on_rescheduled(self, booking: Booking, external_id: str) -> SyncResult:
-        """Move meeting ``external_id`` to the booking's new time, outcome RESCHEDULED."""
-        return await asyncio.to_thread(self.rescheduled, booking, external_id)
-
-    async def on_cancelled(self, booking: Booking, external_id: str) -> SyncResult:
-        """Keep meeting ``external_id`` with outcome CANCELED (Cal.com archives it)."""
-        return await asyncio.to_thread(self.cancelled, booking, external_id)
-
-    async def on_no_show(self, booking: Booking, external_id: str) -> SyncResult:
-        """Set NO_SHOW if the host or an attendee is marked absent (back again if unmarked)."""
-        return await asyncio.to_thread(self.no_show, booking, external_id)
 
     # -- blocking implementations --------------------------------------------------------------------
 

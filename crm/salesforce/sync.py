@@ -6,14 +6,13 @@ first Event instead of making a second. Field errors drop the offending mapped f
 as ``SyncError``s in the result; outages raise so the activity retries.
 """
 
-import asyncio
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from simple_salesforce import format_soql
 
-from crm.base import SyncError, SyncResult
+from crm.base import BlockingBookingSync, SyncError, SyncResult
 from crm.mapping_values import resolve_value
 from crm.mappings import FieldMapping, MappingMoment, MappingObject
 from crm.salesforce.accounts import AccountFetcher
@@ -49,7 +48,7 @@ def person_object(record_id: str) -> str:
     return "Lead" if record_id.startswith("00Q") else "Contact"
 
 
-class SalesforceBookingSync:
+class SalesforceBookingSync(BlockingBookingSync):
     """``crm.base.BookingSync`` for Salesforce. ``settings``: one event type's settings or a function of its id."""
 
     def __init__(
@@ -67,18 +66,6 @@ class SalesforceBookingSync:
     def settings_for(self, booking: Booking) -> SalesforceSettings:
         s = self._settings
         return s if isinstance(s, SalesforceSettings) else s(booking.event_type.id)
-
-    async def on_created(self, booking: Booking) -> SyncResult:
-        return await asyncio.to_thread(self.created, booking)
-
-    async def on_rescheduled(self, booking: Booking, external_id: str) -> SyncResult:
-        return await asyncio.to_thread(self.rescheduled, booking, external_id)
-
-    async def on_cancelled(self, booking: Booking, external_id: str) -> SyncResult:
-        return await asyncio.to_thread(self.cancelled, booking, external_id)
-
-    async def on_no_show(self, booking: Booking, external_id: str) -> SyncResult:
-        return await asyncio.to_thread(self.no_show, booking, external_id)
 
     # -- the work (synchronous: simple-salesforce is) ----------------------------------------------------
 
