@@ -3,7 +3,9 @@
 import socket
 from pathlib import Path
 
+from crm.salesforce.emulator import SalesforceEmulator
 from store.db import Database
+from tests.crm_integration.support import salesforce_fixture
 from tests.emulators.sendgrid import SendGridEmulator
 from tests.emulators.smtp import SmtpServer
 from tests.emulators.twilio import TwilioEmulator
@@ -94,3 +96,19 @@ async def test_doctor_names_an_unmigrated_database_and_a_missing_namespace(tempo
     assert migrated.startswith("FAIL") and "no revision" in migrated
     assert row_of(result.output, "Webhook subscriptions").startswith("SKIP")
     assert row_of(result.output, "Outbox backlog").startswith("SKIP")
+
+
+async def test_doctor_checks_salesforce_credentials_against_the_org(temporal_env, sqlite_db):
+    with SalesforceEmulator(salesforce_fixture()) as salesforce:
+        org = {
+            "SALESFORCE_ACCESS_TOKEN": salesforce.issue_access_token(),
+            "SALESFORCE_INSTANCE_URL": salesforce.base_url,
+            "SALESFORCE_CA_BUNDLE": salesforce.ca_file,
+        }
+        healthy = await bookflow(["ops", "doctor"], cli_env(temporal_env, sqlite_db, **org))
+        revoked = org | {"SALESFORCE_ACCESS_TOKEN": "00Drevoked"}
+        refused = await bookflow(["ops", "doctor"], cli_env(temporal_env, sqlite_db, **revoked))
+    assert row_of(healthy.output, "Salesforce credentials").startswith("PASS"), healthy.output
+    assert row_of(refused.output, "Salesforce credentials").startswith("FAIL"), refused.output
+    assert refused.exit_code == 1
+    assert org["SALESFORCE_ACCESS_TOKEN"] not in healthy.output + refused.output

@@ -125,11 +125,22 @@ def _hubspot() -> Check:
 
 
 def _salesforce() -> Check:
-    return Check(
-        "Salesforce credentials",
-        "skip",
-        "no Salesforce connection is configured for the worker in this deployment",
-    )
+    name = "Salesforce credentials"
+    from worker.crm import CrmSettings, salesforce_connection
+
+    connection = salesforce_connection(CrmSettings())
+    if connection is None:
+        return Check(name, "skip", "not configured (SALESFORCE_USERNAME or SALESFORCE_ACCESS_TOKEN unset)")
+    try:
+        connection.describe("Account")  # read-only, and proves the session may read the org's schema
+    except Exception as refused:  # simple-salesforce and the adapter raise several types
+        return Check(
+            name,
+            "fail",
+            f"Salesforce refused: {type(refused).__name__}: {refused}",
+            "check SALESFORCE_USERNAME/PASSWORD/SECURITY_TOKEN (or the access token), SALESFORCE_DOMAIN",
+        )
+    return Check(name, "pass", f"{connection.login_host} answered a describe of Account")
 
 
 CHECKS: list[Callable[[MessagingSettings], Check]] = [_sendgrid, _smtp, _twilio]
@@ -139,5 +150,5 @@ async def provider_checks(settings: MessagingSettings) -> list[Check]:
     """One line per provider; the calls are blocking client libraries, so they run in threads."""
     found = [await asyncio.to_thread(check, settings) for check in CHECKS]
     found.append(await asyncio.to_thread(_hubspot))
-    found.append(_salesforce())
+    found.append(await asyncio.to_thread(_salesforce))
     return found
