@@ -68,6 +68,8 @@ class AttemptRequest(CamelModel):
     delivery_id: str
     series: int
     number: int
+    # The schedule's last attempt records the final status itself (no separate finishing activity).
+    last: bool = False
 
 
 class AttemptResult(CamelModel):
@@ -235,7 +237,8 @@ class WebhookActivities:
             error=response.error,
             outcome=outcome,
         )
-        status = DeliveryStatus.RETRYING if outcome is Outcome.RETRY else final_status(outcome)
+        settled = outcome is not Outcome.RETRY or request.last
+        status = final_status(outcome) if settled else DeliveryStatus.RETRYING
         async with self._db.transaction() as session:
             await store.record_attempt(session, attempt, status)
             if outcome is Outcome.GONE:

@@ -73,14 +73,14 @@ def _latencies(receivers: list[Receiver]) -> list[float]:
     return found
 
 
-async def run(rate: float, duration: float) -> dict:
+async def run(rate: float, duration: float, database_url: str | None = None) -> dict:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_binary()),
         data_converter=pydantic_data_converter,
         dev_server_log_level="error",
     )
     with tempfile.TemporaryDirectory() as tmp:
-        db = Database(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        db = Database(database_url or f"sqlite:///{Path(tmp) / 'bench.db'}")
         try:
             await db.migrate()
             await seed(db, event_type(1))
@@ -118,6 +118,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench webhooks")
     parser.add_argument("--rate", type=float, default=20.0, help="Booking events per second.")
     parser.add_argument("--duration", type=float, default=60.0, help="Seconds of sustained load.")
+    parser.add_argument(
+        "--database-url", help="An empty database to use instead of a fresh SQLite file (e.g. PostgreSQL)."
+    )
     args = parser.parse_args(argv)
-    print(json.dumps(asyncio.run(run(args.rate, args.duration))))
+    print(json.dumps(asyncio.run(run(args.rate, args.duration, args.database_url))))
     return 0
