@@ -124,7 +124,8 @@ def agenda(booking: Booking, keep_open_after_end: timedelta) -> list[AgendaItem]
     # Reminder steps: timed ones while accepted, immediate ones once their transition fired.
     items.extend(AgendaItem(send.key, send.due, Action.REMINDER) for send in planned_reminders(booking))
     done = set(booking.done)
-    return sorted((i for i in items if i.key not in done), key=lambda i: (i.due, i.key))
+    # CLOSE goes last among items due at the same moment: a booking never ends before its own events.
+    return sorted((i for i in items if i.key not in done), key=lambda i: (i.due, i.action is Action.CLOSE, i.key))
 
 
 def no_show_deadline(booking: Booking, minutes: int) -> datetime:
