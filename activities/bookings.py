@@ -43,9 +43,13 @@ class EventDispatcher(Protocol):
 
 
 class BookingActivities:
-    def __init__(self, db: Database, dispatchers: list[EventDispatcher] | None = None) -> None:
+    def __init__(
+        self, db: Database, dispatchers: list[EventDispatcher] | None = None, booker_url: str | None = None
+    ) -> None:
         self._db = db
         self._dispatchers = dispatchers or []
+        # Where bookers reach this deployment: Cal.com's `bookerUrl` in every booking payload.
+        self._site = {"bookerUrl": booker_url} if booker_url else {}
 
     @activity.defn
     async def reserve_slot(self, reservation: Reservation) -> Booking:
@@ -69,7 +73,7 @@ class BookingActivities:
                 booking_uid=transition.booking.uid,
                 trigger=pending.trigger.value,
                 created_at=transition.at,
-                body=build_body(pending.trigger, transition.booking, transition.at, pending.extra),
+                body=build_body(pending.trigger, transition.booking, transition.at, self._site | pending.extra),
                 organizer_id=transition.booking.organizer.id,
                 event_type_id=transition.booking.event_type.id,
             )

@@ -65,7 +65,7 @@ def activities_for(
 
     ``crm_owners`` maps a CRM app slug ("salesforce", "hubspot") to its owner lookup for routing.
     """
-    bookings = BookingActivities(db, list(dispatchers))
+    bookings = BookingActivities(db, list(dispatchers), booker_url=MessagingSettings().public_url)
     settings = RoutingSettings()
     routing = RoutingActivities(db, dispatchers, crm_owners, settings.no_event_minutes, settings.recent_booking_minutes)
     return [bookings.reserve_slot, bookings.commit_transition, *routing.activities()]

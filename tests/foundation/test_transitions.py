@@ -3,7 +3,7 @@
 import asyncio
 from datetime import datetime
 
-from tests.support.stack import event_type, eventually, seed, soon
+from tests.support.stack import event_type, eventually, running_stack, seed, soon
 
 HOUR = 3600
 
@@ -236,3 +236,12 @@ async def test_idempotency_key_returns_the_same_booking(stack):
     assert first.json()["data"]["uid"] == second.json()["data"]["uid"]
     listed = (await stack.http.get("/v2/bookings")).json()
     assert listed["pagination"]["totalItems"] == 1
+
+
+async def test_booking_payloads_point_at_the_public_url(temporal_env, sqlite_db, task_queue, monkeypatch):
+    monkeypatch.setenv("BOOKFLOW_PUBLIC_URL", "https://book.example.org")
+    await seed(sqlite_db, event_type(1))
+    async with running_stack(temporal_env.client, sqlite_db, task_queue) as stack:
+        uid = (await stack.book(1, soon(HOUR)))["uid"]
+        events = await eventually(lambda: stack.events(uid), lambda e: len(e) == 1)
+    assert events[0].body["payload"]["bookerUrl"] == "https://book.example.org"
