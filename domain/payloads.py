@@ -417,19 +417,23 @@ _PAYMENT_HEAD = (
     "length",
     "paymentId",
 )
+# The calendar, confirmation and identity fields every booking payload carries, in Cal.com's order.
+_CONFIRMATION = (
+    "iCalUID",
+    "iCalSequence",
+    "requiresConfirmation",
+    "oneTimePassword",
+    "organizationId",
+    "hashedLink",
+    "uid",
+)
 _RECORDING = ("type", "title", "startTime", "endTime", "organizer", "attendees", "uid", "customReplyToEmail")
 
 SHAPES: dict[Trigger, Shape] = {
     Trigger.BOOKING_CREATED: Shape(
         (
             *_BOOKING_HEAD,
-            "iCalUID",
-            "iCalSequence",
-            "requiresConfirmation",
-            "oneTimePassword",
-            "organizationId",
-            "hashedLink",
-            "uid",
+            *_CONFIRMATION,
             *_VIDEO,
             *_EVENT_TYPE_TAIL,
             "metadata",
@@ -439,13 +443,7 @@ SHAPES: dict[Trigger, Shape] = {
     Trigger.BOOKING_RESCHEDULED: Shape(
         (
             *_BOOKING_HEAD,
-            "iCalUID",
-            "iCalSequence",
-            "requiresConfirmation",
-            "oneTimePassword",
-            "organizationId",
-            "hashedLink",
-            "uid",
+            *_CONFIRMATION,
             *_VIDEO,
             *_EVENT_TYPE_TAIL,
             "rescheduleId",
@@ -459,13 +457,7 @@ SHAPES: dict[Trigger, Shape] = {
     Trigger.BOOKING_REQUESTED: Shape(
         (
             *_BOOKING_HEAD,
-            "iCalUID",
-            "iCalSequence",
-            "requiresConfirmation",
-            "oneTimePassword",
-            "organizationId",
-            "hashedLink",
-            "uid",
+            *_CONFIRMATION,
             *_EVENT_TYPE_TAIL,
             "metadata",
             "status",
