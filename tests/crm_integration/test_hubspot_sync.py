@@ -23,6 +23,11 @@ async def _outcome(hubspot: HubSpotEmulator, outcome: str) -> dict:
     return meeting
 
 
+async def _synced(org: Stack, uid: str) -> bool:
+    async with org.db.sessions() as session:
+        return await crm_store.get_record(session, uid, "hubspot") is not None
+
+
 async def test_booking_reschedule_no_show_and_cancel_keep_one_truthful_meeting(org: Stack, hubspot):
     contact = hubspot.add_object("contacts", {"email": BOOKER, "firstname": "Bo"})
     company = hubspot.add_object("companies", {"name": "Acme", "domain": "acme.com"})
@@ -31,6 +36,8 @@ async def test_booking_reschedule_no_show_and_cancel_keep_one_truthful_meeting(o
 
     booking = await org.book(HS, start, email=BOOKER)
     meeting = await _outcome(hubspot, "SCHEDULED")
+    # The meeting is created first and associated after: wait until the sync step has finished.
+    await eventually(lambda: _synced(org, booking["uid"]), bool)
     assert meeting["properties"]["hs_timestamp"] == hubspot_datetime(start.astimezone(UTC))
     assert meeting["properties"]["hs_meeting_start_time"] == hubspot_datetime(start)
     assert {a.to_id for a in hubspot.associations_of("meetings", meeting["id"], "companies")} == {company}
