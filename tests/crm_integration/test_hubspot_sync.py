@@ -68,6 +68,7 @@ async def test_a_429_is_retried_after_its_retry_after_and_a_plain_booking_touche
     hubspot.inject_fault("POST", "/crm/v3/objects/meetings", status=429, times=5, retry_after="1")
     booking = await org.book(HS, soon(86400).replace(microsecond=0), email="new@acme.com")
     meeting = await _outcome(hubspot, "SCHEDULED")
+    await eventually(lambda: _synced(org, booking["uid"]), bool)  # the step records the meeting after it
     async with org.db.sessions() as session:
         record = await crm_store.get_record(session, booking["uid"], "hubspot")
         assert record is not None and record.external_id == meeting["id"]
