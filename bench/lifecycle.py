@@ -16,8 +16,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from bench.bare_workflow import LENGTH, BareBookingWorkflow, nothing
@@ -25,8 +23,8 @@ from domain.booking import Attendee, Booking, BookingInput, BookingStatus, Confi
 from domain.config import User
 from store import bookings
 from store.db import Database
+from tests.support.devserver import start_dev_server
 from tests.support.stack import ORGANIZER, event_type, seed
-from worker.devserver import temporal_binary
 from worker.temporal import build_worker
 
 # Meetings start this long after the run begins, so every booking is confirmed before its start: a
@@ -89,9 +87,7 @@ async def _history_events(client: Client, ids: list[str]) -> float:
 
 
 async def run(count: int, concurrency: int, database_url: str | None = None) -> dict:
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(temporal_binary()), data_converter=pydantic_data_converter
-    )
+    env = await start_dev_server()
     with tempfile.TemporaryDirectory() as scratch:
         db = Database(database_url or f"sqlite:///{Path(scratch) / 'bench.db'}")
         try:

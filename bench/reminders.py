@@ -20,7 +20,6 @@ from pathlib import Path
 
 from sqlalchemy import select
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from domain.booking import Attendee, Booking, BookingInput, BookingStatus
@@ -29,8 +28,8 @@ from store import bookings
 from store.db import Database
 from store.messages import MessageRow
 from tests.emulators.smtp import SmtpServer
+from tests.support.devserver import start_dev_server
 from tests.support.stack import ORGANIZER, event_type, seed
-from worker.devserver import temporal_binary
 from worker.settings import MessagingSettings
 from worker.temporal import build_worker
 
@@ -82,11 +81,7 @@ async def _quiet_dev_server() -> WorkflowEnvironment:
     with open(os.devnull, "w") as devnull:
         os.dup2(devnull.fileno(), 1)
         try:
-            return await WorkflowEnvironment.start_local(
-                dev_server_existing_path=str(temporal_binary()),
-                data_converter=pydantic_data_converter,
-                dev_server_log_level="error",
-            )
+            return await start_dev_server()
         finally:
             os.dup2(saved, 1)
             os.close(saved)

@@ -17,8 +17,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 
 from domain.booking import Attendee, Booking, BookingInput, BookingStatus
 from domain.triggers import Trigger
@@ -26,9 +24,9 @@ from domain.webhooks import Subscription, WebhookSettings
 from store import bookings
 from store import webhooks as store
 from store.db import Database
+from tests.support.devserver import start_dev_server
 from tests.support.stack import ORGANIZER, event_type, seed
 from tests.webhooks.receiver import Receiver, receiving
-from worker.devserver import temporal_binary
 from worker.temporal import build_worker
 
 QUEUE = "bench-webhooks"
@@ -74,11 +72,7 @@ def _latencies(receivers: list[Receiver]) -> list[float]:
 
 
 async def run(rate: float, duration: float, database_url: str | None = None) -> dict:
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(temporal_binary()),
-        data_converter=pydantic_data_converter,
-        dev_server_log_level="error",
-    )
+    env = await start_dev_server()
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(database_url or f"sqlite:///{Path(tmp) / 'bench.db'}")
         try:

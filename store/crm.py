@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.base import CamelModel
-from store.db import Base
+from store.db import Base, as_utc
 
 CONFIG_ROW = 1
 
@@ -180,7 +180,7 @@ async def list_errors(
             code=r.code,
             message=r.message,
             dropped_fields=list(r.dropped_fields),
-            at=r.at if r.at.tzinfo else r.at.replace(tzinfo=UTC),
+            at=as_utc(r.at),
         )
         for r in await session.scalars(query)
     ]

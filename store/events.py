@@ -1,6 +1,6 @@
 """The event log: every trigger fired, once, with the Cal.com-shaped body of that moment."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, String, select
@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.booking import BookingEvent
-from store.db import Base
+from store.db import Base, as_utc
 
 
 class EventRow(Base):
@@ -43,7 +43,7 @@ def _event(row: EventRow) -> BookingEvent:
         event_id=row.event_id,
         booking_uid=row.booking_uid,
         trigger=row.trigger,
-        created_at=row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC),
+        created_at=as_utc(row.created_at),
         body=row.body,
     )
 

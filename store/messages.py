@@ -5,14 +5,14 @@ before the provider is called, so a retried activity finds the claim and never s
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Boolean, DateTime, Integer, String, Text, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.db import Base
+from store.db import Base, as_utc
 
 
 class MessageStatus(StrEnum):
@@ -109,10 +109,6 @@ class ClaimState(StrEnum):
     FINAL = "final"  # already settled (sent, skipped, failed, in doubt): do nothing
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
-
-
 def _message(row: MessageRow) -> Message:
     return Message(
         key=row.key,
@@ -126,10 +122,10 @@ def _message(row: MessageRow) -> Message:
         body=row.body,
         html=row.html,
         attachment=row.attachment,
-        due=_aware(row.due),
-        created_at=_aware(row.created_at),
-        claimed_at=_aware(row.claimed_at),
-        sent_at=_aware(row.sent_at),
+        due=as_utc(row.due),
+        created_at=as_utc(row.created_at),
+        claimed_at=as_utc(row.claimed_at),
+        sent_at=as_utc(row.sent_at),
         attempts=row.attempts,
         provider_id=row.provider_id,
         detail=row.detail,

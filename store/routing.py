@@ -20,7 +20,7 @@ from domain.routing_forms import (
     RoutingDecision,
     RoutingForm,
 )
-from store.db import Base
+from store.db import Base, as_utc
 
 # A decision not yet made is SQL NULL, not JSON null.
 NULLABLE_JSON = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
@@ -87,10 +87,6 @@ class HostAssignmentRow(Base):
     booking_uid: Mapped[str] = mapped_column(String(64), unique=True)
     response_id: Mapped[int | None] = mapped_column(Integer)
     assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _now() -> datetime:
@@ -210,10 +206,10 @@ class StoredResponseRecord:
         self.answers: dict[str, Any] = row.answers
         self.values: dict[str, Any] = row.values
         self.decision = RoutingDecision.model_validate(row.decision) if row.decision else None
-        self.created_at = _aware(row.created_at)
-        self.decided_at = _aware(row.decided_at) if row.decided_at else None
+        self.created_at = as_utc(row.created_at)
+        self.decided_at = as_utc(row.decided_at) if row.decided_at else None
         self.booking_uid = row.booking_uid
-        self.booked_at = _aware(row.booked_at) if row.booked_at else None
+        self.booked_at = as_utc(row.booked_at) if row.booked_at else None
 
 
 async def add_response(
@@ -335,7 +331,7 @@ async def assignment_history(
         .order_by(HostAssignmentRow.assigned_at, HostAssignmentRow.id)
     )
     return [
-        AssignmentRecord(user_id=r.user_id, assigned_at=_aware(r.assigned_at), event_type_id=r.event_type_id)
+        AssignmentRecord(user_id=r.user_id, assigned_at=as_utc(r.assigned_at), event_type_id=r.event_type_id)
         for r in rows
     ]
 

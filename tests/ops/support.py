@@ -4,19 +4,16 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from typer.testing import CliRunner, Result
 
-from api.app import create_app
 from domain.reminders import ReminderWorkflow
 from store.db import Database
 from tests.emulators.sendgrid import SendGridEmulator
-from tests.support.stack import Stack, api_context
+from tests.support.stack import Stack, running_stack
 from worker.cli import app
 from worker.settings import MessagingSettings
-from worker.temporal import build_worker
 
 SENDGRID_KEY = "SG.ops-test-key"
 SENDER = "ops@bookflow.example"
@@ -58,13 +55,8 @@ def confirmation_rule() -> ReminderWorkflow:
 async def ops_stack(
     client: Client, db: Database, task_queue: str, messaging: MessagingSettings, keep_open_minutes: float = 1
 ) -> AsyncIterator[Stack]:
-    ctx = api_context(client, db, task_queue, keep_open_minutes)
-    transport = httpx.ASGITransport(app=create_app(ctx))
-    async with (
-        build_worker(client, db, task_queue, messaging=messaging),
-        httpx.AsyncClient(transport=transport, base_url="http://bookflow.test") as http,
-    ):
-        yield Stack(client=client, db=db, http=http, task_queue=task_queue)
+    async with running_stack(client, db, task_queue, keep_open_minutes, messaging=messaging) as stack:
+        yield stack
 
 
 def cli_env(env: WorkflowEnvironment, db: Database, **more: str | None) -> dict[str, str | None]:

@@ -4,17 +4,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
 from temporalio.client import Client
 
-from api.app import create_app
 from domain.reminders import ReminderWorkflow
 from store import messages
 from store.db import Database
 from store.messages import Message
-from tests.support.stack import Stack, api_context, eventually
+from tests.support.stack import Stack, eventually, running_api, running_stack, running_worker
 from worker.settings import MessagingSettings
-from worker.temporal import build_worker
 
 
 def settings(**values: Any) -> MessagingSettings:
@@ -51,16 +48,14 @@ def rule(
 
 @asynccontextmanager
 async def worker(client: Client, db: Database, task_queue: str, messaging: MessagingSettings) -> AsyncIterator[None]:
-    async with build_worker(client, db, task_queue, messaging=messaging):
+    async with running_worker(client, db, task_queue, messaging=messaging):
         yield
 
 
 @asynccontextmanager
 async def api(client: Client, db: Database, task_queue: str, keep_open_minutes: float = 0.05) -> AsyncIterator[Stack]:
-    ctx = api_context(client, db, task_queue, keep_open_minutes)
-    transport = httpx.ASGITransport(app=create_app(ctx))
-    async with httpx.AsyncClient(transport=transport, base_url="http://bookflow.test") as http:
-        yield Stack(client=client, db=db, http=http, task_queue=task_queue)
+    async with running_api(client, db, task_queue, keep_open_minutes) as stack:
+        yield stack
 
 
 @asynccontextmanager
@@ -68,7 +63,7 @@ async def reminder_stack(
     client: Client, db: Database, task_queue: str, messaging: MessagingSettings
 ) -> AsyncIterator[Stack]:
     """The API and a worker (with its provider workers) over ``db``."""
-    async with worker(client, db, task_queue, messaging), api(client, db, task_queue) as stack:
+    async with running_stack(client, db, task_queue, 0.05, messaging=messaging) as stack:
         yield stack
 
 

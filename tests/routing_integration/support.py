@@ -4,16 +4,13 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
 from temporalio.client import Client
 
-from api.app import create_app
 from domain.config import Configuration, EventType, Host, User
 from domain.crm import CrmOwnerLookup, OwnerDecision, OwnerQuery, TraceStep
 from store import config
 from store.db import Database
-from tests.support.stack import Stack, api_context
-from worker.temporal import build_worker
+from tests.support.stack import Stack, running_stack
 
 ADA = User(id=1, name="Ada Lead", email="ada@team.example.com", username="ada")
 BOB = User(id=2, name="Bob Rep", email="bob@team.example.com", username="bob")
@@ -174,10 +171,5 @@ async def routing_stack(
     client: Client, db: Database, task_queue: str, crm_owners: Mapping[str, CrmOwnerLookup] | None = None
 ) -> AsyncIterator[Stack]:
     """A worker (with CRM owner lookups) and the API in-process, over ``db``."""
-    ctx = api_context(client, db, task_queue, 1)
-    transport = httpx.ASGITransport(app=create_app(ctx))
-    async with (
-        build_worker(client, db, task_queue, crm_owners=crm_owners),
-        httpx.AsyncClient(transport=transport, base_url="http://bookflow.test") as http,
-    ):
-        yield Stack(client=client, db=db, http=http, task_queue=task_queue)
+    async with running_stack(client, db, task_queue, crm_owners=crm_owners) as stack:
+        yield stack

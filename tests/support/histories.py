@@ -11,8 +11,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 
 from domain.reminders import (
     Offset,
@@ -24,8 +22,8 @@ from domain.reminders import (
     TriggerSpec,
 )
 from store.db import Database
+from tests.support.devserver import start_dev_server
 from tests.support.stack import Stack, event_type, eventually, running_stack, seed, soon
-from worker.devserver import SEARCH_ATTRIBUTES, temporal_binary
 
 HISTORIES = Path(__file__).resolve().parents[1] / "histories"
 
@@ -94,13 +92,8 @@ async def _reminder_scenario(stack: Stack) -> None:
 
 async def main() -> None:
     HISTORIES.mkdir(exist_ok=True)
-    # The API starts bookings with search attributes, so the recording server must have them registered.
-    registered = [arg for name, kind in SEARCH_ATTRIBUTES.items() for arg in ("--search-attribute", f"{name}={kind}")]
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(temporal_binary()),
-        data_converter=pydantic_data_converter,
-        dev_server_extra_args=registered,
-    )
+    # The API starts bookings with search attributes, so the recording server has them registered.
+    env = await start_dev_server()
     db = Database(f"sqlite:///{HISTORIES / 'recording.db'}")
     try:
         await db.migrate()

@@ -7,16 +7,13 @@ tests/histories/, leaving every other recorded history alone.
 import asyncio
 import os
 
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
-
 from domain.routing_responses import response_workflow_id
 from store import routing as routing_store
 from store.db import Database
 from tests.routing_integration.support import ROUND_ROBIN, routing_stack, sales_form, seed_org
+from tests.support.devserver import start_dev_server
 from tests.support.histories import HISTORIES, save_history
 from tests.support.stack import Stack, soon
-from worker.devserver import SEARCH_ATTRIBUTES, temporal_binary
 
 
 async def _filler(stack: Stack, response_id: int) -> str:
@@ -67,12 +64,7 @@ async def _routing_scenarios(stack: Stack) -> None:
 async def main() -> None:
     os.environ["BOOKFLOW_FORM_NO_EVENT_MINUTES"] = "0.02"
     HISTORIES.mkdir(exist_ok=True)
-    extra = [arg for name, kind in SEARCH_ATTRIBUTES.items() for arg in ("--search-attribute", f"{name}={kind}")]
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(temporal_binary()),
-        data_converter=pydantic_data_converter,
-        dev_server_extra_args=extra,
-    )
+    env = await start_dev_server()
     db = Database(f"sqlite:///{HISTORIES / 'recording-routing.db'}")
     try:
         await db.migrate()

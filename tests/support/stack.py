@@ -11,7 +11,6 @@ from typing import Any, TypeVar
 import httpx
 from temporalio.client import Client
 
-from activities.bookings import EventDispatcher
 from api.app import create_app
 from api.context import ApiContext
 from domain import lifecycle
@@ -126,24 +125,29 @@ def api_context(client: Client, db: Database, task_queue: str, keep_open_minutes
 
 
 @asynccontextmanager
-async def running_worker(
-    client: Client, db: Database, task_queue: str, dispatchers: Sequence[EventDispatcher] = ()
-) -> AsyncIterator[None]:
-    async with build_worker(client, db, task_queue, dispatchers):
+async def running_worker(client: Client, db: Database, task_queue: str, **composition: Any) -> AsyncIterator[None]:
+    """The production worker composition (build_worker); ``composition`` overrides its defaults."""
+    async with build_worker(client, db, task_queue, **composition):
         yield
 
 
 @asynccontextmanager
-async def running_stack(
-    client: Client,
-    db: Database,
-    task_queue: str,
-    keep_open_minutes: float = 1,
-    dispatchers: Sequence[EventDispatcher] = (),
+async def running_api(
+    client: Client, db: Database, task_queue: str, keep_open_minutes: float = 1
 ) -> AsyncIterator[Stack]:
+    """The API in-process over ``db``, reached through httpx without a socket."""
     transport = httpx.ASGITransport(app=create_app(api_context(client, db, task_queue, keep_open_minutes)))
-    async with (
-        running_worker(client, db, task_queue, dispatchers),
-        httpx.AsyncClient(transport=transport, base_url="http://bookflow.test") as http,
-    ):
+    async with httpx.AsyncClient(transport=transport, base_url="http://bookflow.test") as http:
         yield Stack(client=client, db=db, http=http, task_queue=task_queue)
+
+
+@asynccontextmanager
+async def running_stack(
+    client: Client, db: Database, task_queue: str, keep_open_minutes: float = 1, **composition: Any
+) -> AsyncIterator[Stack]:
+    """A worker and the API over ``db``; ``composition`` goes to build_worker (messaging, crm_owners, …)."""
+    async with (
+        running_worker(client, db, task_queue, **composition),
+        running_api(client, db, task_queue, keep_open_minutes) as stack,
+    ):
+        yield stack

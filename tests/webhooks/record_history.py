@@ -8,24 +8,16 @@ import os
 import tempfile
 from pathlib import Path
 
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
-
 from store.db import Database
+from tests.support.devserver import start_dev_server
 from tests.support.histories import save_history
 from tests.support.stack import event_type, running_stack, seed, soon
 from tests.webhooks.receiver import receiving
-from worker.devserver import SEARCH_ATTRIBUTES, temporal_binary
 
 
 async def main() -> None:
     os.environ |= {"BOOKFLOW_WEBHOOK_RETRY_SCHEDULE": "0.5,0.5", "BOOKFLOW_WEBHOOKS_ALLOW_PRIVATE": "true"}
-    extra = [arg for name, kind in SEARCH_ATTRIBUTES.items() for arg in ("--search-attribute", f"{name}={kind}")]
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(temporal_binary()),
-        data_converter=pydantic_data_converter,
-        dev_server_extra_args=extra,
-    )
+    env = await start_dev_server()
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(f"sqlite:///{Path(tmp) / 'record.db'}")
         try:

@@ -1,6 +1,6 @@
 """`bookflow webhooks list|add|rm|deliveries|redeliver|ping`: subscriptions and their delivery log."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -16,6 +16,7 @@ from store import webhooks as store
 from store.db import Database
 from worker.cli.common import DataDir, fail, settings, with_database
 from worker.config_checks import ConfigValidators
+from worker.ops.timespec import parse_since
 from worker.temporal import connect
 
 app = typer.Typer(help="Webhook subscriptions, deliveries and redelivery.", no_args_is_help=True)
@@ -26,10 +27,9 @@ def _since(text: str | None) -> datetime | None:
     if text is None:
         return None
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise fail(f"--since: {text!r} is not an ISO time such as 2025-01-31T12:00:00Z") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return parse_since(text)
+    except ValueError as invalid:
+        raise fail(str(invalid)) from None
 
 
 def _with_dispatcher(data_dir, work):
@@ -110,7 +110,7 @@ def remove(webhook_id: str, data_dir: DataDir = None) -> None:
 def deliveries(
     failed: Annotated[bool, typer.Option("--failed", help="Only failed deliveries.")] = False,
     subscription: Annotated[str | None, typer.Option("--subscription", help="One subscription's.")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Created at or after this ISO time.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Since: ISO 8601, or an age like 2h.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
     data_dir: DataDir = None,
 ) -> None:

