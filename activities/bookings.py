@@ -1,18 +1,20 @@
-"""Activities of the BookingWorkflow: reserve a slot, and commit a transition (state + events)."""
+"""Activities of the BookingWorkflow: reserve a slot, and commit a change (state + events)."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import metrics
+from availability.engine import still_free
 from domain.base import CamelModel
 from domain.booking import Booking, BookingEvent
-from domain.payloads import build_body
 from domain.triggers import Trigger
 from store import bookings, events
 from store.db import Database
+from templates.payloads.booking import build_body
 
 
 class PendingEvent(CamelModel):
@@ -23,8 +25,24 @@ class PendingEvent(CamelModel):
     extra: dict[str, Any] = {}
 
 
+class BookingChange(CamelModel):
+    """What one commit needs: the booking's fields that changed (wire names) and the triggers it fired.
+
+    The event type, organizer and reminder rules never change after the reservation, so the activity
+    takes them from the stored booking rather than every commit carrying them through the history.
+    """
+
+    uid: str
+    changes: dict[str, Any] = {}
+    events: list[PendingEvent] = []
+    at: datetime
+
+
 class Transition(CamelModel):
-    """A booking's new state and the triggers the change fired, committed together."""
+    """The whole booking and its triggers: what workflows recorded before BookingChange sent.
+
+    Still accepted, so a commit scheduled by such a workflow before an upgrade completes after it.
+    """
 
     booking: Booking
     events: list[PendingEvent] = []
@@ -55,38 +73,55 @@ class BookingActivities:
     async def reserve_slot(self, reservation: Reservation) -> Booking:
         """Insert a new booking unless its slot is taken (non-retryable SlotTaken error)."""
         try:
+            booking = reservation.booking
+            # Availability recomputed under the hosts' lock: the API checked a moment ago, so a miss is a lost race.
+            fits = still_free(booking.event_type, booking.start, booking.end, datetime.now(UTC))
             async with self._db.transaction() as session:
-                return await bookings.reserve(session, reservation.booking, reservation.ignore_uid)
+                return await bookings.reserve(session, booking, reservation.ignore_uid, still_free=fits)
         except bookings.SlotTaken as taken:
             raise ApplicationError(str(taken), type="SlotTaken", non_retryable=True) from None
 
     @activity.defn
-    async def commit_transition(self, transition: Transition) -> list[BookingEvent]:
-        """Save the booking and record its events in one transaction, then dispatch the events.
+    async def commit_transition(self, commit: BookingChange | Transition) -> list[str]:
+        """Save the booking and record its events in one transaction, dispatch them; return their ids.
 
         Recording is idempotent by event id and dispatch by (event, subscriber), so a retry after a
         crash anywhere in here repeats nothing the outside world can see.
         """
-        recorded = [
-            BookingEvent(
-                event_id=pending.event_id,
-                booking_uid=transition.booking.uid,
-                trigger=pending.trigger.value,
-                created_at=transition.at,
-                body=build_body(pending.trigger, transition.booking, transition.at, self._site | pending.extra),
-                organizer_id=transition.booking.organizer.id,
-                event_type_id=transition.booking.event_type.id,
-            )
-            for pending in transition.events
-        ]
-        new = []
         async with self._db.transaction() as session:
-            await bookings.save(session, transition.booking)
-            for event in recorded:
-                if await events.record(session, event):
-                    new.append(event.trigger)
-        metrics.events_recorded(new, transition.booking.status.value)
+            booking = await _changed(session, commit)
+            recorded = [self._event(booking, pending, commit.at) for pending in commit.events]
+            if isinstance(commit, Transition):
+                await bookings.save(session, booking)
+            else:
+                await bookings.update(session, booking, status_changed="status" in commit.changes)
+            fresh = await events.record_all(session, recorded)
+        new = [event.trigger for event in recorded if event.event_id in fresh]
+        metrics.events_recorded(new, booking.status.value)
         for event in recorded:
             for dispatcher in self._dispatchers:
                 await dispatcher.dispatch(event)
-        return recorded
+        return [event.event_id for event in recorded]
+
+    def _event(self, booking: Booking, pending: PendingEvent, at: datetime) -> BookingEvent:
+        return BookingEvent(
+            event_id=pending.event_id,
+            booking_uid=booking.uid,
+            trigger=pending.trigger.value,
+            created_at=at,
+            body=build_body(pending.trigger, booking, at, self._site | pending.extra),
+            organizer_id=booking.organizer.id,
+            event_type_id=booking.event_type.id,
+        )
+
+
+async def _changed(session: AsyncSession, commit: BookingChange | Transition) -> Booking:
+    """The booking as the commit leaves it: the stored one with the changed fields applied."""
+    if isinstance(commit, Transition):
+        return commit.booking
+    stored = await bookings.stored_wire(session, commit.uid)
+    if stored is None:
+        # Every booking is reserved before its workflow starts; retried in case of a lagging replica.
+        raise LookupError(f"booking {commit.uid} is not in the store")
+    # The changes are wire fields, so they apply to the stored wire form: one validation, no dump first.
+    return Booking.model_validate(stored | commit.changes)

@@ -17,8 +17,9 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.crm_providers import CrmClient, load_config
-from crm.base import CrmProvider, SyncError, SyncResult
+from activities import metrics
+from activities.crm_providers import CrmClient, load_config, retry_later
+from crm.base import BookingSync, CrmProvider, SyncError, SyncResult
 from domain.base import CamelModel
 from domain.booking import Booking
 from domain.routing_responses import routing_reason, webhook_responses
@@ -103,35 +104,21 @@ class CrmActivities:
             return None, []  # never synced (no record was made) or already deleted: nothing to change
         if request.action in (CrmAction.CREATED, CrmAction.RESCHEDULED) and current is not None:
             return None, []  # this booking already has its meeting
+        if request.action is CrmAction.RESCHEDULED and (previous is None or previous.deleted):
+            await self._wait_for_previous(booking)
         sync = self._client.booking_sync(await load_config(self._db), booking, context)
         try:
-            match request.action:
-                case CrmAction.CREATED:
-                    return await sync.on_created(booking), []
-                case CrmAction.RESCHEDULED if previous is not None and not previous.deleted:
-                    return await sync.on_rescheduled(booking, previous.external_id), []
-                case CrmAction.RESCHEDULED:
-                    await self._wait_for_previous(booking)
-                    return await sync.on_created(booking), []
-                case CrmAction.CANCELLED:
-                    assert live is not None
-                    return await sync.on_cancelled(booking, live.external_id), []
-                case CrmAction.NO_SHOW:
-                    assert live is not None
-                    return await sync.on_no_show(booking, live.external_id), []
-        except ApplicationError:
-            raise
+            result = await _call(sync, request.action, booking, previous, live)
         except Exception as error:
+            metrics.crm_call(self._provider, request.action.value, failed=True)
             failure = self._client.failure(error)
             if failure is None:
                 raise  # unknown (a dropped connection): Temporal retries it
             if failure.retryable:
-                delay = timedelta(seconds=failure.retry_after) if failure.retry_after is not None else None
-                raise ApplicationError(
-                    f"{failure.error.code}: {failure.error.message}", type="CrmUnavailable", next_retry_delay=delay
-                ) from None
+                raise retry_later(failure) from None
             return None, [failure.error]
-        raise AssertionError(f"unhandled action {request.action}")
+        metrics.crm_call(self._provider, request.action.value)
+        return result, []
 
     async def _wait_for_previous(self, booking: Booking) -> None:
         """Retry a little while the original booking (another workflow) has not finished its own sync."""
@@ -186,6 +173,24 @@ class CrmActivities:
                 ", ".join(e.dropped_fields) or "none",
             )
         return CrmSyncOutcome(external_id=record.external_id if record else None, error_codes=[e.code for e in stored])
+
+
+async def _call(
+    sync: BookingSync, action: CrmAction, booking: Booking, previous: CrmRecord | None, live: CrmRecord | None
+) -> SyncResult:
+    """The adapter call for one step (``live`` is set for cancel and no-show, checked by the caller)."""
+    match action:
+        case CrmAction.CREATED:
+            return await sync.on_created(booking)
+        case CrmAction.RESCHEDULED if previous is not None and not previous.deleted:
+            return await sync.on_rescheduled(booking, previous.external_id)
+        case CrmAction.RESCHEDULED:
+            return await sync.on_created(booking)
+        case CrmAction.CANCELLED if live is not None:
+            return await sync.on_cancelled(booking, live.external_id)
+        case CrmAction.NO_SHOW if live is not None:
+            return await sync.on_no_show(booking, live.external_id)
+    raise AssertionError(f"unhandled action {action}")
 
 
 async def mapping_context(session: Any, booking: Booking) -> dict[str, Any]:

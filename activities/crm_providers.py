@@ -4,8 +4,12 @@ settings, and how its exceptions split into "retry later" and "store and go on".
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Protocol
 
+from temporalio.exceptions import ApplicationError
+
+from activities import metrics
 from crm.base import BookingSync, CrmProvider, SyncError
 from crm.config import CrmConfig
 from crm.hubspot.connection import HubSpotConnection
@@ -29,6 +33,13 @@ class Failure:
     retryable: bool
     error: SyncError
     retry_after: float | None = None
+
+
+def retry_later(failure: Failure) -> ApplicationError:
+    """A retryable failure for Temporal to retry, after the CRM's Retry-After when it gave one."""
+    delay = timedelta(seconds=failure.retry_after) if failure.retry_after is not None else None
+    message = f"{failure.error.code}: {failure.error.message}"
+    return ApplicationError(message, type="CrmUnavailable", next_retry_delay=delay)
 
 
 class CrmClient(Protocol):
@@ -110,4 +121,13 @@ class ConfiguredOwnerLookup:
 
     async def find_owner(self, query: OwnerQuery) -> OwnerDecision:
         config = await load_config(self._db)
-        return await self._client.owner_lookup(config, query.event_type_id).find_owner(query)
+        try:
+            decision = await self._client.owner_lookup(config, query.event_type_id).find_owner(query)
+        except Exception as error:
+            metrics.crm_call(self._client.name, "find_owner", failed=True)
+            failure = self._client.failure(error)
+            if failure is not None and failure.retryable:
+                raise retry_later(failure) from None
+            raise
+        metrics.crm_call(self._client.name, "find_owner")
+        return decision

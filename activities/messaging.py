@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities import metrics
 from activities.outgoing import (
     OutgoingMessage,
     PermanentSendError,
@@ -115,6 +116,7 @@ class MessagingActivities:
         people = recipients(booking, planned.step)
         if not people:
             await self._settle_unsent(booking, planned, provider.name, "-", MessageStatus.SKIPPED, "no recipient")
+            metrics.reminder_skipped("no_recipient")
             return []
         if planned.not_after is not None and firing.fired_at > planned.not_after:
             reason = "the meeting had already started when the reminder fell due"
@@ -122,6 +124,7 @@ class MessagingActivities:
                 await self._settle_unsent(
                     booking, planned, provider.name, person.address, MessageStatus.SKIPPED, reason
                 )
+                metrics.reminder_skipped("meeting_started")
             return []
         out = []
         for person in people:
@@ -137,6 +140,7 @@ class MessagingActivities:
             rendered = render_step(planned.step, booking, person, self._options.links, now)
         except TemplateProblem as problem:
             await self._settle_unsent(booking, planned, provider, person.address, MessageStatus.FAILED, str(problem))
+            metrics.reminder_skipped("render_failed")
             return None
         cancelled = booking.status in (BookingStatus.CANCELLED, BookingStatus.REJECTED)
         return OutgoingMessage(
@@ -182,7 +186,9 @@ class MessagingActivities:
     @activity.defn
     async def send_message(self, message: OutgoingMessage) -> SendResult:
         """Send ``message`` once: re-check the booking and opt-out, claim the key, call the provider."""
-        if (reason := await self._reason_to_skip(message)) is not None:
+        if (skip := await self._reason_to_skip(message)) is not None:
+            code, reason = skip
+            metrics.reminder_skipped(code)
             return await self._skip(message, reason)
         while True:
             async with self._db.transaction() as session:
@@ -195,20 +201,22 @@ class MessagingActivities:
                 return await asyncio.shield(asyncio.ensure_future(self._deliver(message)))
             if _now() - (current.claimed_at or _now()) > self._options.stale_claim:
                 detail = "an earlier attempt died during the provider call; not resent to avoid a duplicate"
+                metrics.reminder_skipped("in_doubt")
                 return await self._settle(message, MessageStatus.IN_DOUBT, detail=detail)
             await asyncio.sleep(self._options.poll_interval.total_seconds())
 
-    async def _reason_to_skip(self, message: OutgoingMessage) -> str | None:
+    async def _reason_to_skip(self, message: OutgoingMessage) -> tuple[str, str] | None:
+        """Why ``message`` must not be sent now, as (reason code, text), or None to send it."""
         async with self._db.sessions() as session:
             if message.requires_accepted:
                 booking = await bookings.get(session, message.booking_uid)
                 if booking is None or booking.status is not BookingStatus.ACCEPTED:
                     status = booking.status.api if booking else "gone"
-                    return f"the booking is {status}"
+                    return "not_accepted", f"the booking is {status}"
             if message.channel is Channel.SMS and await log.is_opted_out(session, message.to):
-                return "the recipient opted out of SMS (STOP)"
+                return "opted_out", "the recipient opted out of SMS (STOP)"
         if message.not_after is not None and _now() > message.not_after:
-            return "the meeting started before the reminder could be sent"
+            return "meeting_started", "the meeting started before the reminder could be sent"
         return None
 
     async def _skip(self, message: OutgoingMessage, reason: str) -> SendResult:
@@ -227,18 +235,22 @@ class MessagingActivities:
         except RecipientOptedOut as refused:
             async with self._db.transaction() as session:
                 await log.set_opt_out(session, message.to, True, _now(), "twilio:21610")
+            metrics.reminder_skipped("opted_out")
             return await self._settle(message, MessageStatus.SKIPPED, detail=str(refused))
         except PermanentSendError as refused:
             logger.warning("message %s refused by %s: %s", message.key, provider.name, refused)
+            metrics.reminder_skipped("provider_refused")
             return await self._settle(message, MessageStatus.FAILED, detail=str(refused))
         except UncertainSendError as unknown:
             logger.warning("message %s in doubt: %s", message.key, unknown)
+            metrics.reminder_skipped("in_doubt")
             return await self._settle(message, MessageStatus.IN_DOUBT, detail=str(unknown))
         except Exception as error:  # TransientSendError, or anything unexpected: retry, never drop
             detail = str(error) if isinstance(error, SendError) else f"{error.__class__.__name__}: {error}"
             await self._settle(message, MessageStatus.PENDING, detail=detail)
             # Retryable: Temporal's retry policy backs off and tries again; the claim is released.
             raise ApplicationError(f"{provider.name}: {detail}", type="ProviderUnavailable") from None
+        metrics.reminder_sent(message.channel.value, provider.name, (_now() - message.due).total_seconds())
         return await self._settle(message, MessageStatus.SENT, provider_id=provider_id)
 
     async def _settle(

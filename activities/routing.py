@@ -5,18 +5,19 @@ the same dispatchers as bookings.
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities import metrics
 from activities.bookings import EventDispatcher
 from activities.crm_geo import response_geo
 from domain.base import CamelModel
 from domain.booking import BookingEvent
 from domain.config import EventType
-from domain.crm import CrmOwnerLookup, OwnerQuery
-from domain.payloads import form_submitted_body, form_submitted_no_event_body, wrong_assignment_report_body
+from domain.crm import CrmOwnerLookup, OwnerDecision, OwnerQuery
 from domain.routing_forms import RoutingContext, RoutingDecision, RoutingForm
 from domain.routing_responses import (
     RoutingResponseInput,
@@ -32,6 +33,11 @@ from store import bookings, events, routing
 from store import config as config_store
 from store.db import Database
 from store.routing_context import load_context
+from templates.payloads.non_booking import (
+    form_submitted_body,
+    form_submitted_no_event_body,
+    wrong_assignment_report_body,
+)
 
 
 class DecidedResponse(CamelModel):
@@ -69,14 +75,22 @@ def owner_query(
     )
 
 
-async def decide_with_crm(
+class CrmConsulted(NamedTuple):
+    """A decision with the CRM owner lookup it was made with (to decide again with the same owner)."""
+
+    decision: RoutingDecision
+    owner: OwnerDecision | None = None
+    crm_app_slug: str | None = None
+
+
+async def consult_crm(
     form: RoutingForm,
     values: Mapping[str, Any],
     context: RoutingContext,
     event_types: Mapping[int, EventType],
     owners: Mapping[str, CrmOwnerLookup],
     geo: Mapping[str, str | None] | None = None,
-) -> RoutingDecision:
+) -> CrmConsulted:
     """Decide; where the routed event type asks for the CRM owner, look them up and decide with them.
 
     ``geo`` (country, region) is the submitter's, from the submission's edge headers (Salesforce tiebreakers).
@@ -86,15 +100,16 @@ async def decide_with_crm(
     hosts = next((e.hosts for e in context.event_types if routed and e.id == routed.id), [])
     query = owner_query(form, values, first, routed, [h.email for h in hosts])
     if query is None:
-        return first
+        return CrmConsulted(first)
     if geo:
         query = query.model_copy(update=dict(geo))
     lookup = owners.get(query.crm_app_slug)
     if lookup is None:
         note = f"event type {query.event_type_id} asks for the {query.crm_app_slug} owner, but no lookup is configured"
-        return first.model_copy(update={"trace": first.trace.model_copy(update={"notes": [*first.trace.notes, note]})})
+        trace = first.trace.model_copy(update={"notes": [*first.trace.notes, note]})
+        return CrmConsulted(first.model_copy(update={"trace": trace}))
     owner = await lookup.find_owner(query)
-    return decide(form, values, context, owner, query.crm_app_slug)
+    return CrmConsulted(decide(form, values, context, owner, query.crm_app_slug), owner, query.crm_app_slug)
 
 
 class RoutingActivities:
@@ -130,12 +145,29 @@ class RoutingActivities:
                 context = await load_context(session, now)
                 event_types = {e.id: e for e in await config_store.list_event_types(session)}
                 geo = await response_geo(session, request.response_id)
-            decision = await decide_with_crm(form, stored.values, context, event_types, self._owners, geo)
+            consulted = await consult_crm(form, stored.values, context, event_types, self._owners, geo)
             async with self._db.transaction() as session:
+                decision = await self._final_decision(session, form, stored.values, consulted, now)
                 decision = await routing.record_decision(session, request.response_id, decision, now)
+            metrics.routing_decision("fallback" if decision.is_fallback else decision.route_id)
         else:
             decision = stored.decision
         return DecidedResponse(decision=decision, no_event_minutes=self._no_event_minutes)
+
+    @staticmethod
+    async def _final_decision(
+        session: AsyncSession, form: RoutingForm, values: Mapping[str, Any], consulted: CrmConsulted, now: datetime
+    ) -> RoutingDecision:
+        """With a host to choose, choose again under the route's host counters' lock, counting every
+        assignment made meanwhile (booked or not), so concurrent submissions keep the weights."""
+        first = consulted.decision
+        if first.trace.host is None:
+            return first
+        # The pool's hosts; a CRM owner's choice has no candidates, but its counter row is still written.
+        candidates = [c.user_id for c in first.trace.host.candidates] or [first.trace.host.user_id]
+        await routing.lock_host_counters(session, form.id, first.route_id, candidates)
+        context = await load_context(session, now)
+        return decide(form, values, context, consulted.owner, consulted.crm_app_slug)
 
     @activity.defn
     async def fire_form_event(self, request: FormEventRequest) -> bool:

@@ -1,28 +1,61 @@
 """The FastAPI application."""
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
-from api import bookings, crm, errors, event_types, messaging, reminder_rules, routing_forms, webhooks
+from api import (
+    access,
+    bookings,
+    calendars,
+    crm,
+    errors,
+    event_types,
+    health,
+    me,
+    messaging,
+    openapi,
+    out_of_office,
+    provider_webhooks,
+    reminder_rules,
+    routing_forms,
+    schedules,
+    slot_reservations,
+    slots,
+    webhooks,
+)
+from api.body_limit import BodyLimit
 from api.context import ApiContext
-
-VERSION = "0.1.0"
+from api.health import VERSION
+from api.int_bounds import IntegerBounds
+from api.rate_limits import RateLimit
+from api.versions import Family, served
 
 
 def create_app(ctx: ApiContext) -> FastAPI:
     """The API bound to a store and a Temporal client."""
-    app = FastAPI(title="Bookflow", version=VERSION)
+    # Every route passes the access check; its rule comes from api/access_rules.py.
+    app = FastAPI(title="Bookflow", version=VERSION, dependencies=[Depends(access.enforce)])
     app.state.context = ctx
     errors.install(app)
-    app.include_router(bookings.router)
-    app.include_router(event_types.router)
+    app.include_router(health.router)
+    app.include_router(bookings.router, dependencies=[Depends(served(Family.BOOKINGS))])
+    app.include_router(event_types.router, dependencies=[Depends(served(Family.EVENT_TYPES))])
     app.include_router(reminder_rules.router)
     app.include_router(messaging.router)
     app.include_router(webhooks.router)
     app.include_router(routing_forms.router)
     app.include_router(crm.router)
+    app.include_router(provider_webhooks.router)
+    app.include_router(slots.router, dependencies=[Depends(served(Family.SLOTS))])
+    app.include_router(slot_reservations.router, dependencies=[Depends(served(Family.SLOTS))])
+    app.include_router(schedules.router, dependencies=[Depends(served(Family.SCHEDULES))])
+    app.include_router(me.router)
+    app.include_router(out_of_office.router)
+    app.include_router(calendars.router)
 
-    @app.get("/health")
-    async def health() -> dict:
-        return {"status": "success", "data": {"version": VERSION}}
-
+    access.install(app)
+    openapi.install(app)
+    # Outermost first on the way in: count the request, bound its body, then check its integers.
+    app.add_middleware(IntegerBounds)
+    app.add_middleware(BodyLimit, max_bytes=ctx.config.access.max_body_bytes)
+    app.add_middleware(RateLimit, config=ctx.config.access)
     return app

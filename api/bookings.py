@@ -1,18 +1,21 @@
 """`/v2/bookings`: create, read, list, and every lifecycle change of a booking."""
 
-import contextlib
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header
 from sqlalchemy.exc import IntegrityError
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from api import routing_bookings
-from api.booking_commands import BOOKING_WORKFLOW, existing, signal, update
+from api import calendars, provider_webhooks, routing_bookings
+from api.access import AdminUser, CurrentUser, booking_party
+from api.booking_availability import free_organizer, length_of, refusal, verdict
+from api.booking_commands import existing, signal, update
+from api.booking_list import booking_query, pagination, scoped
+from api.booking_start import START_TIMEOUT, start_booking
 from api.context import ApiContext, context
 from api.errors import ApiError
+from api.payload_limits import largest_field, payload_refused
 from api.schemas import (
     Cancel,
     CreateBooking,
@@ -23,12 +26,11 @@ from api.schemas import (
     Reschedule,
     booking_out,
 )
+from availability.engine import still_free
 from domain import lifecycle
-from domain import search_attributes as search
 from domain.booking import (
     Attendee,
     Booking,
-    BookingInput,
     BookingStatus,
     CancelInput,
     ConfirmInput,
@@ -50,9 +52,13 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _check_future(start: datetime) -> None:
+def _check_start(ctx: ApiContext, start: datetime) -> None:
+    """A start must lie between now and the booking horizon (BOOKFLOW_BOOKING_HORIZON_DAYS)."""
     if start <= _now():
         raise ApiError(400, f"start: {start.isoformat()} is in the past; choose a future time in UTC")
+    days = ctx.config.booking.booking_horizon_days
+    if start > _now() + timedelta(days=days):
+        raise ApiError(400, f"start: {start.isoformat()} is more than {days} days ahead, beyond the booking horizon")
 
 
 async def _event_type_and_organizer(ctx: ApiContext, request: CreateBooking) -> tuple[EventType, User]:
@@ -88,12 +94,13 @@ def _draft(request: CreateBooking, event_type: EventType, organizer: User, key: 
         attendees=[attendee],
         guests=request.guests,
         start=request.start,
-        end=request.start + timedelta(minutes=event_type.length_in_minutes),
+        end=request.start + timedelta(minutes=length_of(event_type, request.length_in_minutes)),
         status=BookingStatus.PENDING,
         created_at=now,
         title=f"{event_type.title} between {organizer.name} and {attendee.name}",
         description=event_type.description,
         location=request.location_text or event_type.location,
+        location_details=request.location_details,
         metadata=request.metadata,
         booking_fields_responses=request.booking_fields_responses,
         idempotency_key=key,
@@ -120,19 +127,28 @@ async def create_booking(
     if (earlier := await _replay(ctx, idempotency_key)) is not None:
         await _ensure_started(ctx, earlier)
         return Envelope(data=booking_out(earlier))
-    _check_future(request.start)
+    _check_start(ctx, request.start)
     event_type, organizer = await _event_type_and_organizer(ctx, request)
     routing_ref = None
     if request.routing is not None:  # host and team come from the stored decision, never from the request
-        organizer, routing_ref = await routing_bookings.routed_organizer(
-            ctx, request.routing.response_id, event_type, organizer
-        )
+        organizer, routing_ref = await routing_bookings.routed_organizer(ctx, request, event_type, organizer)
     if requires_attendee_phone(event_type.workflows) and not request.attendee.phone_number:
         raise ApiError(400, "attendee.phoneNumber: required, this event type sends SMS reminders (e.g. +14155550123)")
+    minutes = length_of(event_type, request.length_in_minutes)
+    await calendars.refresh_stale(ctx, [h.user_id for h in event_type.hosts])  # a stale calendar copy is synced first
+    async with ctx.db.sessions() as session:  # not available → 400; the hosts' free time picks the organizer
+        assignment = await free_organizer(
+            session, event_type, organizer, request.start, minutes, _now(),
+            among=routing_ref.team_member_ids if routing_ref else (), reservation_uid=request.reserved_slot_uid,
+        )
+    organizer = assignment.organizer
     draft = _draft(request, event_type, organizer, idempotency_key).model_copy(update={"routing": routing_ref})
     try:
         async with ctx.db.transaction() as session:
-            booking = await routing_bookings.reserve(session, draft)
+            fits = still_free(event_type, draft.start, draft.end, _now())
+            booking = await routing_bookings.reserve(session, draft, request.reserved_slot_uid, fits)
+            if routing_ref is not None and assignment.dropped_busy:  # the routing trace names who was passed over
+                await routing.note_busy_hosts(session, routing_ref.response_id, assignment.dropped_busy)
     except bookings.SlotTaken as taken:
         raise ApiError(409, str(taken), "SLOT_TAKEN") from None
     except routing.AlreadyBooked as booked:
@@ -142,25 +158,34 @@ async def create_booking(
         if (earlier := await _replay(ctx, idempotency_key)) is not None:
             return Envelope(data=booking_out(earlier))
         raise
+    # Should this process die from here until the workflow has started, the reservation is not lost:
+    # the worker's orphan reconciler (worker/orphans.py) starts the workflow of any booking left without one.
     try:
         await _ensure_started(ctx, booking)
-    except Exception:
+    except Exception as failed:
+        if not payload_refused(failed) and await _started_anyway(ctx, booking.uid):
+            return Envelope(data=booking_out(booking))  # the start landed though its answer was lost
         async with ctx.db.transaction() as session:
             await routing_bookings.release(session, booking.uid)
+        if payload_refused(failed):
+            field = largest_field(request)
+            raise ApiError(413, f"{field}: too large for the workflow engine; nothing was booked") from None
         raise ApiError(503, "the workflow engine is unavailable; nothing was booked, try again") from None
     return Envelope(data=booking_out(booking))
 
 
+async def _started_anyway(ctx: ApiContext, uid: str) -> bool:
+    """Whether the workflow exists after all (a start that timed out may still have landed)."""
+    try:
+        await ctx.temporal.get_workflow_handle(uid).describe(rpc_timeout=START_TIMEOUT)
+    except Exception:
+        return False
+    return True
+
+
 async def _ensure_started(ctx: ApiContext, booking: Booking) -> None:
     # A repeated request (same Idempotency-Key) finds the workflow already running: that is success.
-    with contextlib.suppress(WorkflowAlreadyStartedError):
-        await ctx.temporal.start_workflow(
-            BOOKING_WORKFLOW,
-            BookingInput(booking=booking, keep_open_minutes=ctx.keep_open_minutes),
-            id=booking.uid,
-            task_queue=ctx.task_queue,
-            search_attributes=search.for_booking(booking),
-        )
+    await start_booking(ctx.temporal, booking, ctx.task_queue, ctx.keep_open_minutes)
 
 
 @router.get("/{uid}")
@@ -170,42 +195,28 @@ async def get_booking(uid: str, ctx: Ctx) -> Envelope:
 
 @router.get("")
 async def list_bookings(
-    ctx: Ctx,
-    status: str | None = None,
-    attendee_email: Annotated[str | None, Query(alias="attendeeEmail")] = None,
-    event_type_id: Annotated[int | None, Query(alias="eventTypeId")] = None,
-    take: Annotated[int, Query(ge=1, le=250)] = 100,
-    skip: Annotated[int, Query(ge=0)] = 0,
+    ctx: Ctx, caller: CurrentUser, query: Annotated[bookings.BookingFilter, Depends(booking_query)]
 ) -> dict:
-    statuses = tuple(s.strip() for s in status.split(",") if s.strip()) if status else ()
-    allowed = {"upcoming", "unconfirmed", "past", "cancelled"}
-    if unknown := [s for s in statuses if s not in allowed]:
-        raise ApiError(400, f"status: {unknown[0]!r} is not one of {', '.join(sorted(allowed))}")
-    filters = bookings.BookingFilter(statuses, attendee_email, event_type_id, take, skip)
+    """Cal.com's filtered, sorted, paginated list of the bookings the caller may see."""
+    filters = scoped(query, await booking_party(ctx, caller))
     async with ctx.db.sessions() as session:
         found, total = await bookings.search(session, filters, _now())
-    pages = max(1, -(-total // take))
     return {
         "status": "success",
         "data": [booking_out(b) for b in found],
-        "pagination": {
-            "totalItems": total,
-            "currentPage": skip // take + 1,
-            "totalPages": pages,
-            "hasNextPage": skip + take < total,
-        },
+        "pagination": pagination(total, len(found), filters.take, filters.skip),
     }
 
 
 @router.post("/{uid}/confirm")
-async def confirm_booking(uid: str, ctx: Ctx) -> Envelope:
-    return Envelope(data=booking_out(await update(ctx, uid, "confirm", ConfirmInput())))
+async def confirm_booking(uid: str, ctx: Ctx, caller: CurrentUser) -> Envelope:
+    return Envelope(data=booking_out(await update(ctx, uid, "confirm", ConfirmInput(), caller)))
 
 
 @router.post("/{uid}/decline")
-async def decline_booking(uid: str, ctx: Ctx, body: Decline | None = None) -> Envelope:
+async def decline_booking(uid: str, ctx: Ctx, caller: CurrentUser, body: Decline | None = None) -> Envelope:
     request = DeclineInput(reason=body.reason if body else None)
-    return Envelope(data=booking_out(await update(ctx, uid, "decline", request)))
+    return Envelope(data=booking_out(await update(ctx, uid, "decline", request, caller)))
 
 
 @router.post("/{uid}/cancel")
@@ -217,7 +228,17 @@ async def cancel_booking(uid: str, ctx: Ctx, body: Cancel | None = None) -> Enve
 
 @router.post("/{uid}/reschedule", status_code=201)
 async def reschedule_booking(uid: str, body: Reschedule, ctx: Ctx) -> Envelope:
-    _check_future(body.start)
+    _check_start(ctx, body.start)
+    current = await existing(ctx, uid)
+    minutes = int((current.end - current.start).total_seconds() // 60)
+    await calendars.refresh_stale(ctx, bookings.holding_hosts(current))
+    async with ctx.db.sessions() as session:  # the booking's own time counts as free
+        result = await verdict(
+            session, current.event_type, body.start, minutes, _now(),
+            host_ids=bookings.holding_hosts(current), ignore=(uid,),
+        )
+    if not result.ok:
+        raise refusal(result, current.event_type)
     request = RescheduleInput(
         start=body.start.astimezone(UTC),
         rescheduling_reason=body.rescheduling_reason or body.reschedule_reason,
@@ -227,19 +248,24 @@ async def reschedule_booking(uid: str, body: Reschedule, ctx: Ctx) -> Envelope:
 
 
 @router.post("/{uid}/mark-absent")
-async def mark_absent(uid: str, body: MarkAbsentInput, ctx: Ctx) -> Envelope:
-    return Envelope(data=booking_out(await update(ctx, uid, "mark_absent", body)))
+async def mark_absent(uid: str, body: MarkAbsentInput, ctx: Ctx, caller: CurrentUser) -> Envelope:
+    return Envelope(data=booking_out(await update(ctx, uid, "mark_absent", body, caller)))
 
 
 @router.post("/{uid}/payments", status_code=202)
-async def payment_succeeded(uid: str, body: Payment, ctx: Ctx) -> Envelope:
-    """A payment provider reports success; the workflow applies it once per payment event id."""
+async def payment_succeeded(uid: str, body: Payment, ctx: Ctx, caller: AdminUser) -> Envelope:
+    """Manual reconciliation (an admin key): record a payment, and who reported it, once per event id.
+
+    Providers report payments signed, at /v2/payments/stripe/webhook; this route is for the rest.
+    """
     try:
         lifecycle.check_payment(await existing(ctx, uid))
     except lifecycle.TransitionRefused as refused:
         raise ApiError(409, str(refused)) from None
-    await signal(ctx, uid, "payment_succeeded", PaymentSucceeded(**body.model_dump()))
-    return Envelope(data={"accepted": True, "paymentEventId": body.payment_event_id})
+    reporter = f"admin {caller.username} (key {caller.key_id})"
+    payment = PaymentSucceeded(**body.model_dump())
+    await provider_webhooks.deliver(ctx, "manual", body.payment_event_id, uid, "payment_succeeded", payment, reporter)
+    return Envelope(data={"accepted": True, "paymentEventId": body.payment_event_id, "recordedBy": caller.username})
 
 
 @router.post("/{uid}/participants", status_code=202)

@@ -1,11 +1,12 @@
 """The configuration checks the API runs before saving anything, as an interface.
 
-The checks live in the pure packages that own the rules (templates/, routing/); the worker, which may
-import everything, hands an implementation to the app (worker/config_checks.py). The API itself stays
-within its arrows: domain, store and a Temporal client.
+The checks live in the pure packages that own the rules (templates/, routing/, and domain/url_policy.py
+with the resolver of activities/net.py for outbound URLs); the worker, which may import everything, hands
+an implementation to the app (worker/config_checks.py). The API itself stays within its arrows: domain,
+store and a Temporal client.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Protocol
 
 from domain.config import EventType
@@ -20,6 +21,12 @@ class ConfigChecks(Protocol):
 
     def reminder_rule_problems(self, rule: ReminderWorkflow, event_type: EventType) -> list[str]: ...
 
-    def routing_form_problems(self, form: RoutingForm, attributes: Sequence[Attribute]) -> list[str]: ...
+    def routing_form_problems(
+        self, form: RoutingForm, attributes: Sequence[Attribute], event_type_ids: Collection[int] | None = None
+    ) -> list[str]: ...
 
     def webhook_template_problems(self, template: str) -> list[str]: ...
+
+    async def subscriber_url_problems(self, url: str, allow_private: bool) -> list[str]:
+        """Why a webhook subscriber URL may not be called, its host resolved now (SSRF rules)."""
+        ...

@@ -9,8 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends
 from pydantic import ValidationError
 
+from api.access import CurrentUser
 from api.context import ApiContext, context
 from api.errors import ApiError, describe
+from api.event_types import owned_event_type
 from api.schemas import Envelope
 from domain.config import EventType
 from domain.reminders import ReminderWorkflow
@@ -18,14 +20,6 @@ from store import config
 
 router = APIRouter(prefix="/v2/event-types/{event_type_id}/workflows", tags=["reminders"])
 Ctx = Annotated[ApiContext, Depends(context)]
-
-
-async def _event_type(ctx: ApiContext, event_type_id: int) -> EventType:
-    async with ctx.db.sessions() as session:
-        event_type = await config.get_event_type(session, event_type_id)
-    if event_type is None:
-        raise ApiError(404, f"Event type with id={event_type_id} not found")
-    return event_type
 
 
 def _rule(event_type: EventType, workflow_id: int) -> ReminderWorkflow:
@@ -53,19 +47,21 @@ async def _save(ctx: ApiContext, event_type: EventType, workflows: list[Reminder
 
 
 @router.get("")
-async def list_workflows(event_type_id: int, ctx: Ctx) -> Envelope:
-    return Envelope(data=[w.wire() for w in (await _event_type(ctx, event_type_id)).workflows])
+async def list_workflows(event_type_id: int, ctx: Ctx, caller: CurrentUser) -> Envelope:
+    return Envelope(data=[w.wire() for w in (await owned_event_type(ctx, event_type_id, caller)).workflows])
 
 
 @router.get("/{workflow_id}")
-async def get_workflow(event_type_id: int, workflow_id: int, ctx: Ctx) -> Envelope:
-    return Envelope(data=_rule(await _event_type(ctx, event_type_id), workflow_id).wire())
+async def get_workflow(event_type_id: int, workflow_id: int, ctx: Ctx, caller: CurrentUser) -> Envelope:
+    return Envelope(data=_rule(await owned_event_type(ctx, event_type_id, caller), workflow_id).wire())
 
 
 @router.post("", status_code=201)
-async def create_workflow(event_type_id: int, ctx: Ctx, body: Annotated[dict[str, Any], Body()]) -> Envelope:
+async def create_workflow(
+    event_type_id: int, ctx: Ctx, caller: CurrentUser, body: Annotated[dict[str, Any], Body()]
+) -> Envelope:
     """Add a rule; its id is the next free one unless the body gives one."""
-    event_type = await _event_type(ctx, event_type_id)
+    event_type = await owned_event_type(ctx, event_type_id, caller)
     body = {"id": max((w.id for w in event_type.workflows), default=0) + 1} | body
     rule = _validated(ctx, event_type, body)
     if any(w.id == rule.id for w in event_type.workflows):
@@ -76,10 +72,10 @@ async def create_workflow(event_type_id: int, ctx: Ctx, body: Annotated[dict[str
 
 @router.patch("/{workflow_id}")
 async def update_workflow(
-    event_type_id: int, workflow_id: int, ctx: Ctx, body: Annotated[dict[str, Any], Body()]
+    event_type_id: int, workflow_id: int, ctx: Ctx, caller: CurrentUser, body: Annotated[dict[str, Any], Body()]
 ) -> Envelope:
     """Change a rule; fields left out keep their value, ``steps`` replaces the whole list."""
-    event_type = await _event_type(ctx, event_type_id)
+    event_type = await owned_event_type(ctx, event_type_id, caller)
     current = _rule(event_type, workflow_id)
     if body.get("id", workflow_id) != workflow_id:
         raise ApiError(400, "id: a workflow's id cannot change")
@@ -89,9 +85,9 @@ async def update_workflow(
 
 
 @router.delete("/{workflow_id}")
-async def delete_workflow(event_type_id: int, workflow_id: int, ctx: Ctx) -> Envelope:
+async def delete_workflow(event_type_id: int, workflow_id: int, ctx: Ctx, caller: CurrentUser) -> Envelope:
     """Remove a rule from the event type; bookings already made keep the rules they were made with."""
-    event_type = await _event_type(ctx, event_type_id)
+    event_type = await owned_event_type(ctx, event_type_id, caller)
     rule = _rule(event_type, workflow_id)
     await _save(ctx, event_type, [w for w in event_type.workflows if w.id != workflow_id])
     return Envelope(data=rule.wire())

@@ -4,13 +4,16 @@ A booker passes only ``routing.responseId``; whatever else the request says abou
 the CRM owner is ignored, so a tampered request cannot change who hosts the meeting.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.context import ApiContext
 from api.errors import ApiError
+from api.schemas import CreateBooking
 from domain.booking import Booking, RoutingRef
+from domain.busy import HostAvailability
 from domain.config import EventType, User
 from domain.routing_forms import RoutingDecision
 from store import bookings, config, routing
@@ -25,14 +28,40 @@ def _routed_host_id(decision: RoutingDecision, event_type: EventType) -> int | N
     return next((h for h in hosts if h in members), None)
 
 
+def check_submitter(stored: routing.StoredResponseRecord, token: str | None, attendee_email: str) -> None:
+    """Refuse (403, naming why) a booking that does not come from the response's submitter.
+
+    The submitter holds the one-time booking token returned with the submission; when the form asked
+    for an email, the booking's attendee must be that email.
+    """
+    response_id = stored.id
+    if not token:
+        raise ApiError(
+            403,
+            f"routing.bookingToken: a booking from routing response {response_id} must present the booking token "
+            "returned with the submission (cal.routingFormResponseToken in the redirect URL)",
+        )
+    if not stored.token_matches(token):
+        raise ApiError(403, f"routing.bookingToken: not the booking token of routing response {response_id}")
+    if stored.email is not None and stored.email != attendee_email.strip().lower():
+        raise ApiError(
+            403,
+            f"attendee.email: routing response {response_id} was submitted with another email; "
+            "book with the email given in the form",
+        )
+
+
 async def routed_organizer(
-    ctx: ApiContext, response_id: int, event_type: EventType, organizer: User
+    ctx: ApiContext, request: CreateBooking, event_type: EventType, organizer: User
 ) -> tuple[User, RoutingRef]:
-    """The organizer and routing reference of a booking made from response ``response_id`` (or a 4xx)."""
+    """The organizer and routing reference of a booking made from a routing response (or a 4xx)."""
+    assert request.routing is not None
+    response_id = request.routing.response_id
     async with ctx.db.sessions() as session:
         stored = await routing.get_response(session, response_id)
         if stored is None:
             raise ApiError(400, f"routing.responseId: routing response {response_id} does not exist")
+        check_submitter(stored, request.routing.booking_token, str(request.attendee.email))
         decision = stored.decision
         if decision is None:
             raise ApiError(409, f"routing.responseId: routing response {response_id} is not decided yet")
@@ -60,12 +89,18 @@ async def routed_organizer(
     return host or organizer, ref
 
 
-async def reserve(session: AsyncSession, draft: Booking) -> Booking:
+async def reserve(
+    session: AsyncSession,
+    draft: Booking,
+    reservation_uid: str | None = None,
+    still_free: Callable[[list[HostAvailability]], bool] | None = None,
+) -> Booking:
     """Reserve the slot and, for a routed booking, link its response and record the host's assignment.
 
     One transaction: two bookings racing for one response give one booking and one ``AlreadyBooked``.
+    ``reservation_uid`` and ``still_free`` are passed on to ``store.bookings.reserve``.
     """
-    booking = await bookings.reserve(session, draft)
+    booking = await bookings.reserve(session, draft, reservation_uid=reservation_uid, still_free=still_free)
     if booking.routing is not None:
         await routing.link_booking(
             session,

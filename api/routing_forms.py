@@ -8,17 +8,19 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from pydantic import ValidationError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
 from api import attributes, wrong_assignment
+from api.access import Caller, CurrentUser, may_act_for, owns_form
 from api.context import ApiContext, context
 from api.errors import ApiError, describe
 from api.schemas import Envelope
 from domain.routing_forms import AnswerError, RoutingDecision, RoutingForm, validate_answers
 from domain.routing_responses import RoutingResponseInput, api_answer, response_workflow_id, submitter_email
+from store import config as config_store
 from store import crm as crm_store
 from store import routing
 from store.routing import StoredResponseRecord
@@ -39,52 +41,96 @@ def _parse_form(document: dict[str, Any]) -> RoutingForm:
 
 
 async def _validated(ctx: ApiContext, form: RoutingForm) -> RoutingForm:
-    """``form`` if it can route (else a 400 naming the route and the field)."""
+    """``form`` if it can route (else a 400 naming the form, the route, the field and the fix)."""
     async with ctx.db.sessions() as session:
         known = await routing.list_attributes(session)
-    if problems := ctx.checks.routing_form_problems(form, known):
-        raise ApiError(400, "; ".join(problems))
+        event_type_ids = {e.id for e in await config_store.list_event_types(session)}
+    if problems := ctx.checks.routing_form_problems(form, known, event_type_ids):
+        raise ApiError(400, f"routing form {form.id!r}: " + "; ".join(problems))
     return form
 
 
-async def _form(ctx: ApiContext, form_id: str) -> RoutingForm:
+async def _form(ctx: ApiContext, form_id: str, caller: Caller | None = None) -> RoutingForm:
+    """The form, or a 404 (also when ``caller`` is given and does not own it)."""
     async with ctx.db.sessions() as session:
         form = await routing.get_form(session, form_id)
-    if form is None:
+    if form is None or (caller is not None and not owns_form(caller, form)):
         raise ApiError(404, f"Routing form {form_id} not found")
     return form
 
 
 @forms.post("", status_code=201)
-async def create_form(ctx: Ctx, body: Annotated[dict[str, Any], Body()]) -> Envelope:
-    form = await _validated(ctx, _parse_form({"id": str(uuid.uuid4())} | body | {"version": 1}))
+async def create_form(ctx: Ctx, caller: CurrentUser, body: Annotated[dict[str, Any], Body()]) -> Envelope:
+    # A user's key makes forms of that user; a form without a user (the organisation's) takes an admin key.
+    defaults = {"id": str(uuid.uuid4())} | ({} if caller.admin else {"userId": caller.user_id})
+    form = await _validated(ctx, _parse_form(defaults | body | {"version": 1}))
+    if not caller.admin:
+        may_act_for(caller, form.user_id, "userId")
     async with ctx.db.transaction() as session:
         if await routing.get_form(session, form.id) is not None:
             raise ApiError(409, f"id: routing form {form.id} already exists; PATCH it instead")
-        saved = await routing.save_form(session, form)
+        saved = await routing.save_form(session, form, author=_author(caller))
     return Envelope(data=saved.wire())
 
 
 @forms.get("")
-async def list_forms(ctx: Ctx) -> Envelope:
+async def list_forms(ctx: Ctx, caller: CurrentUser) -> Envelope:
     async with ctx.db.sessions() as session:
-        return Envelope(data=[f.wire() for f in await routing.list_forms(session)])
+        found = await routing.list_forms(session)
+    return Envelope(data=[f.wire() for f in found if owns_form(caller, f)])
+
+
+def _author(caller: Caller) -> str:
+    """A version's author: the API key's user."""
+    return f"user:{caller.username} (id {caller.user_id})"
 
 
 @forms.get("/{form_id}")
-async def get_form(form_id: str, ctx: Ctx) -> Envelope:
-    return Envelope(data=(await _form(ctx, form_id)).wire())
+async def get_form(
+    form_id: str, ctx: Ctx, caller: CurrentUser, version: Annotated[int | None, Query(ge=1, le=2**31)] = None
+) -> Envelope:
+    """The form as it is now, or as it was at ``?version=N``."""
+    form = await _form(ctx, form_id, caller)
+    if version is None:
+        return Envelope(data=form.wire())
+    async with ctx.db.sessions() as session:
+        old = await routing.get_form(session, form_id, version)
+    if old is None:
+        raise ApiError(404, f"version: routing form {form_id} has no version {version} (latest is {form.version})")
+    return Envelope(data=old.wire())
+
+
+@forms.get("/{form_id}/versions")
+async def list_versions(form_id: str, ctx: Ctx, caller: CurrentUser) -> Envelope:
+    """Every version of the form, oldest first, with its author and time (the form itself: ``?version=N``)."""
+    await _form(ctx, form_id, caller)
+    async with ctx.db.sessions() as session:
+        versions = await routing.list_versions(session, form_id)
+    return Envelope(
+        data=[{"version": v.version, "createdAt": v.created_at.isoformat(), "author": v.author} for v in versions]
+    )
+
+
+@forms.delete("/{form_id}")
+async def delete_form(form_id: str, ctx: Ctx, caller: CurrentUser) -> Envelope:
+    """Delete the form; its versions and responses are kept (and stay readable by an admin)."""
+    await _form(ctx, form_id, caller)
+    async with ctx.db.transaction() as session:
+        await routing.delete_form(session, form_id)
+    return Envelope(data={"id": form_id, "deleted": True})
 
 
 @forms.patch("/{form_id}")
-async def update_form(form_id: str, ctx: Ctx, body: Annotated[dict[str, Any], Body()]) -> Envelope:
+async def update_form(form_id: str, ctx: Ctx, caller: CurrentUser, body: Annotated[dict[str, Any], Body()]) -> Envelope:
     """Change some of a form's top-level fields; the stored version grows by one."""
     if "id" in body and body["id"] != form_id:
         raise ApiError(400, "id: a form's id cannot change")
-    current = await _form(ctx, form_id)
+    current = await _form(ctx, form_id, caller)
     changed = await _validated(ctx, _parse_form(current.wire() | body | {"version": current.version + 1}))
+    if not caller.admin:
+        may_act_for(caller, changed.user_id, "userId")  # no handing it to another user
     async with ctx.db.transaction() as session:
-        saved = await routing.save_form(session, changed)
+        saved = await routing.save_form(session, changed, author=_author(caller))
     return Envelope(data=saved.wire())
 
 
@@ -114,7 +160,7 @@ async def submit(form_id: str, ctx: Ctx, answers: Annotated[dict[str, Any], Body
     except AnswerError as bad:
         raise ApiError(400, str(bad)) from None
     async with ctx.db.transaction() as session:
-        stored = await routing.add_response(
+        stored, token = await routing.add_response(
             session, form, answers, values, submitter_email(form, values), datetime.now(UTC)
         )
         # The configured geo headers (CF-IPCountry, ...) feed the CRM owner lookup's tiebreakers.
@@ -124,7 +170,7 @@ async def submit(form_id: str, ctx: Ctx, answers: Annotated[dict[str, Any], Body
     except (TimeoutError, WorkflowUpdateFailedError, RPCError):
         message = f"response {stored.id} is stored but not routed yet: the workflow engine is slow or down"
         raise ApiError(503, message) from None
-    return Envelope(data=api_answer(stored.id, decision))
+    return Envelope(data=api_answer(stored.id, decision, token))
 
 
 def response_out(stored: StoredResponseRecord) -> dict[str, Any]:
@@ -143,8 +189,35 @@ def response_out(stored: StoredResponseRecord) -> dict[str, Any]:
     }
 
 
+RESPONSES_PAGE = 50
+
+
+@forms.get("/{form_id}/responses")
+async def list_responses(
+    form_id: str,
+    ctx: Ctx,
+    caller: CurrentUser,
+    take: Annotated[int, Query(ge=1, le=250)] = RESPONSES_PAGE,
+    cursor: Annotated[str | None, Query(max_length=64, pattern=r"^[0-9]+$")] = None,
+) -> Envelope:
+    """The form's responses, newest first, ``take`` at a time; ``cursor`` is the previous page's ``nextCursor``."""
+    await _form(ctx, form_id, caller)
+    async with ctx.db.sessions() as session:
+        before = None
+        if cursor is not None:
+            last = await routing.get_response(session, int(cursor))
+            if last is None or last.form_id != form_id:
+                raise ApiError(400, f"cursor: {cursor} is not a response of routing form {form_id}")
+            before = (last.created_at, last.id)
+        page = await routing.list_responses(session, form_id, take, before)
+    next_cursor = str(page[-1].id) if len(page) == take else None
+    return Envelope(data={"responses": [response_out(r) for r in page], "nextCursor": next_cursor})
+
+
 @forms.get("/{form_id}/responses/{response_id}")
-async def get_response(form_id: str, response_id: int, ctx: Ctx) -> Envelope:
+async def get_response(form_id: str, response_id: int, ctx: Ctx, caller: CurrentUser) -> Envelope:
+    """A stored response (answers, decision, trace), for the form's owner."""
+    await _form(ctx, form_id, caller)
     async with ctx.db.sessions() as session:
         stored = await routing.get_response(session, response_id)
     if stored is None or stored.form_id != form_id:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import ConfigDict, EmailStr
 
+from api.access import CurrentUser
 from api.booking_commands import existing
 from api.context import ApiContext, context
 from api.errors import ApiError
@@ -38,9 +39,9 @@ class WrongAssignment(CamelModel):
 
 
 @router.post("/{uid}/wrong-assignment", status_code=202)
-async def report_wrong_assignment(uid: str, body: WrongAssignment, ctx: Ctx) -> Envelope:
-    """Fire WRONG_ASSIGNMENT_REPORT; only bookings made through a routing form can be reported."""
-    booking = await existing(ctx, uid)
+async def report_wrong_assignment(uid: str, body: WrongAssignment, ctx: Ctx, caller: CurrentUser) -> Envelope:
+    """Fire WRONG_ASSIGNMENT_REPORT (by the booking's organizer, a host or an admin); routed bookings only."""
+    booking = await existing(ctx, uid, caller)
     if booking.routing is None:
         raise ApiError(409, f"booking {uid} was not routed by a routing form; there is no assignment to report")
     report = WrongAssignmentInput(

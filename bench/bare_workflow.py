@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from temporalio import activity, workflow
 
-LENGTH = timedelta(seconds=1)
+LENGTH = timedelta(milliseconds=250)
 
 
 @activity.defn

@@ -27,9 +27,9 @@ from domain.reminders import ReminderWorkflow
 from store import bookings
 from store.db import Database
 from store.messages import MessageRow
-from tests.emulators.smtp import SmtpServer
-from tests.support.devserver import start_dev_server
-from tests.support.stack import ORGANIZER, event_type, seed
+from testkit.devserver import start_dev_server
+from testkit.smtp import SmtpServer
+from testkit.stack import ORGANIZER, event_type, seed
 from worker.settings import MessagingSettings
 from worker.temporal import build_worker
 

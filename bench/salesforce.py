@@ -10,10 +10,10 @@ import statistics
 import time
 
 from crm.salesforce.connection import SalesforceConnection
-from crm.salesforce.emulator import SalesforceEmulator
 from crm.salesforce.owner import SalesforceOwnerLookup
 from crm.salesforce.settings import SalesforceCredential, SalesforceSettings
 from domain.crm import OwnerQuery
+from testkit.salesforce import SalesforceEmulator
 
 HOSTS = ["alice@bookflow.io", "bob@bookflow.io"]
 

@@ -3,12 +3,15 @@
 Bookings are created at ``--rate`` per second for ``--duration`` seconds, each firing BOOKING_CREATED,
 with two subscribers (real HTTP receivers on loopback). Latency runs from the trigger (the event's
 ``createdAt``, set by the booking workflow) to the receiver's arrival time. The stack is the
-production composition (build_worker) on the Temporal dev server and a SQLite store.
+production composition (build_worker, one worker) on the Temporal dev server and a SQLite store, or
+PostgreSQL (``--postgres``: a throw-away schema at 127.0.0.1:5432; ``--database-url``: an empty database).
+The JSON includes the 1-minute load average before and after, as the machine may be shared.
 """
 
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -24,9 +27,11 @@ from domain.webhooks import Subscription, WebhookSettings
 from store import bookings
 from store import webhooks as store
 from store.db import Database
-from tests.support.devserver import start_dev_server
-from tests.support.stack import ORGANIZER, event_type, seed
-from tests.webhooks.receiver import Receiver, receiving
+from testkit.access import TEST_SECRET_KEYS
+from testkit.devserver import start_quiet_dev_server
+from testkit.postgres import postgres_schema_url
+from testkit.receiver import Receiver, receiving
+from testkit.stack import ORGANIZER, event_type, seed
 from worker.temporal import build_worker
 
 QUEUE = "bench-webhooks"
@@ -71,10 +76,14 @@ def _latencies(receivers: list[Receiver]) -> list[float]:
     return found
 
 
-async def run(rate: float, duration: float, database_url: str | None = None) -> dict:
-    env = await start_dev_server()
+async def run(rate: float, duration: float, database_url: str | None = None, postgres: bool = False) -> dict:
+    load_before = os.getloadavg()[0]
+    env = await start_quiet_dev_server()
+    drop = None
+    if postgres and database_url is None:
+        database_url, drop = await postgres_schema_url()
     with tempfile.TemporaryDirectory() as tmp:
-        db = Database(database_url or f"sqlite:///{Path(tmp) / 'bench.db'}")
+        db = Database(database_url or f"sqlite:///{Path(tmp) / 'bench.db'}", TEST_SECRET_KEYS)
         try:
             await db.migrate()
             await seed(db, event_type(1))
@@ -97,14 +106,18 @@ async def run(rate: float, duration: float, database_url: str | None = None) -> 
                 latencies = sorted(_latencies([first, second]))
         finally:
             await db.dispose()
+            if drop:
+                await drop()
             await env.shutdown()
     return {
+        "database": db.url.split(":", 1)[0].split("+", 1)[0],
         "deliveries_per_s": round(len(latencies) / elapsed, 2),
         "p50_ms": round(statistics.median(latencies), 1),
         "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
         "deliveries": len(latencies),
         "rate": rate,
         "duration_s": duration,
+        "load_avg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
 
 
@@ -115,6 +128,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--database-url", help="An empty database to use instead of a fresh SQLite file (e.g. PostgreSQL)."
     )
+    parser.add_argument("--postgres", action="store_true", help="Use a throw-away schema at 127.0.0.1:5432.")
     args = parser.parse_args(argv)
-    print(json.dumps(asyncio.run(run(args.rate, args.duration, args.database_url))))
+    print(json.dumps(asyncio.run(run(args.rate, args.duration, args.database_url, args.postgres))))
     return 0

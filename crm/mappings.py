@@ -252,9 +252,9 @@ def validate_mappings(
 def parse_mappings(data: Mapping[str, Any] | str) -> FieldMappings:
     """Parse a mappings document, raising ``MappingValidationError`` that names each bad mapping."""
     if isinstance(data, str):
-        import yaml  # YAML is a superset of JSON: one parser for both file kinds
+        from domain.yaml_text import load_yaml  # YAML 1.2 is a superset of JSON: one parser for both
 
-        data = yaml.safe_load(data) or {}
+        data = load_yaml(data) or {}
     try:
         return FieldMappings.model_validate(data)
     except ValidationError as e:

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import AwareDatetime, EmailStr, Field
+from pydantic import AwareDatetime, ConfigDict, EmailStr, Field
 
 from domain.base import CamelModel
 from domain.config import EventType, User
@@ -69,7 +69,11 @@ class Booking(CamelModel):
     title: str
     description: str = ""
     location: str | None = None
-    metadata: dict[str, str] = {}
+    # The booker's location object as sent (Cal.com's {"type": "attendeeAddress", "address": …}); ``location``
+    # is the place it names, which payloads, emails and calendar events show.
+    location_details: dict[str, Any] | None = None
+    # Cal.com's metadata: any JSON values (checked at the API: 50 keys, 40-character keys, 500-character values).
+    metadata: dict[str, Any] = {}
     booking_fields_responses: dict[str, Any] = {}
     idempotency_key: str | None = None
     routing: RoutingRef | None = None
@@ -122,10 +126,15 @@ class BookingInput(CamelModel):
         default=7 * 24 * 60, description="How long after the end the booking still accepts no-show marks."
     )
     previous: PreviousSlot | None = None
+    # A run continued as new: the booking is created already, so the run commits no creation again.
+    continued: bool = False
 
 
 class ConfirmInput(CamelModel):
-    confirmed_by: str | None = None
+    """The confirm update's argument: the organizer confirms, naming nobody (Cal.com's confirm has no body)."""
+
+    # Histories recorded before carry {"confirmedBy": null}; ignored, so they still replay.
+    model_config = ConfigDict(extra="ignore")
 
 
 class DeclineInput(CamelModel):

@@ -1,25 +1,21 @@
 """What operators configure: users and event types (the lifecycle fields of Cal.com's event types)."""
 
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import EmailStr, Field, field_validator, model_validator
 
 from domain.base import CamelModel
+from domain.event_availability import EventTypeAvailability
+from domain.event_type_calcom import CalcomEventTypeFields
 from domain.reminders import ReminderWorkflow, check_unique_ids
 from domain.routing_config import ConfiguredAttribute
 from domain.routing_forms import RoutingForm
+from domain.schedules import OutOfOffice, Schedule, UserBookingLimits
+from domain.zones import check_time_zone
 
 SchedulingType = Literal["collective", "roundRobin", "managed"]
 
-
-def check_time_zone(name: str) -> str:
-    """Return ``name`` if it is an IANA time zone, else raise ValueError naming it."""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r}; use an IANA name such as 'Europe/Berlin'") from None
-    return name
+__all__ = ["check_time_zone"]
 
 
 class User(CamelModel):
@@ -30,6 +26,9 @@ class User(CamelModel):
     email: EmailStr
     username: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")
     time_zone: str = "UTC"
+    # The schedule used when an event type names none; without one, Cal.com's Mon-Fri 09:00-17:00 (D1).
+    default_schedule_id: int | None = Field(default=None, ge=1)
+    booking_limits: UserBookingLimits | None = None
 
     _tz = field_validator("time_zone")(check_time_zone)
 
@@ -40,8 +39,8 @@ class Host(CamelModel):
     priority: int | None = None
 
 
-class EventType(CamelModel):
-    """An event type with the fields that change a booking's lifecycle."""
+class EventType(EventTypeAvailability, CalcomEventTypeFields):
+    """An event type with the fields that change a booking's lifecycle and where its slots lie."""
 
     id: int = Field(ge=1)
     slug: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9-]*$")
@@ -76,11 +75,20 @@ class EventType(CamelModel):
             raise ValueError("hosts: a user is listed twice")
         return self
 
+    @model_validator(mode="after")
+    def _length_options(self) -> "EventType":
+        options = self.length_in_minutes_options
+        if options is not None and (self.length_in_minutes not in options or len(options) != len(set(options))):
+            raise ValueError("lengthInMinutesOptions: must be unique and include lengthInMinutes")
+        return self
+
 
 class Configuration(CamelModel):
     """The document `bookflow config apply` reads and `bookflow config export` writes."""
 
     users: list[User] = []
+    schedules: list[Schedule] = []
+    out_of_office: list[OutOfOffice] = []
     event_types: list[EventType] = []
     routing_forms: list[RoutingForm] = []
     attributes: list[ConfiguredAttribute] = []
@@ -91,6 +99,8 @@ class Configuration(CamelModel):
     def _references_resolve(self) -> "Configuration":
         sections = (
             ("users", self.users),
+            ("schedules", self.schedules),
+            ("outOfOffice", self.out_of_office),
             ("eventTypes", self.event_types),
             ("routingForms", self.routing_forms),
             ("attributes", self.attributes),
@@ -100,4 +110,9 @@ class Configuration(CamelModel):
             dup = {i for i in ids if ids.count(i) > 1}
             if dup:
                 raise ValueError(f"{kind}: id {sorted(dup)[0]} appears more than once")
+        owners = {s.id: s.owner_id for s in self.schedules}
+        for i, event_type in enumerate(self.event_types):
+            owner = owners.get(event_type.schedule_id or 0)
+            if owner is not None and owner not in {h.user_id for h in event_type.hosts}:
+                raise ValueError(f"eventTypes.{i}.scheduleId: schedule {event_type.schedule_id} is not a host's")
         return self

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from domain.booking import Booking, BookingStatus
+from domain.booking import Booking, BookingStatus, ParticipantJoin
 from domain.reminder_plan import planned as planned_reminders
 from domain.triggers import Trigger
 
@@ -71,6 +71,22 @@ def check_mark_absent(booking: Booking, emails: list[str]) -> None:
         raise TransitionRefused(f"attendees: {unknown[0]} is not an attendee of this booking")
 
 
+def closed(booking: Booking, keep_open_after_end: timedelta) -> bool:
+    """Whether the booking's lifecycle has closed: nothing is left on its agenda, so it takes no changes."""
+    return not agenda(booking, keep_open_after_end)
+
+
+def closed_message(booking: Booking) -> str:
+    """What a change sent after the close is told (by the workflow, or by the API once it has ended)."""
+    return f"booking {booking.uid} is {booking.status.api} and its lifecycle has closed; it takes no more changes"
+
+
+def check_open(booking: Booking, keep_open_after_end: timedelta) -> None:
+    """Refuse every change once the lifecycle has closed (checked before the change's own rule)."""
+    if closed(booking, keep_open_after_end):
+        raise TransitionRefused(closed_message(booking))
+
+
 def check_payment(booking: Booking) -> None:
     if booking.event_type.price <= 0:
         raise TransitionRefused("this booking has no price to pay")
@@ -114,10 +130,10 @@ def agenda(booking: Booking, keep_open_after_end: timedelta) -> list[AgendaItem]
         items.append(AgendaItem("meeting_started", booking.start, Action.MEETING_STARTED))
         items.append(AgendaItem("meeting_ended", booking.end, Action.MEETING_ENDED))
         if event_type.host_no_show_after_minutes:
-            due = booking.start + timedelta(minutes=event_type.host_no_show_after_minutes)
+            due = no_show_deadline(booking, event_type.host_no_show_after_minutes)
             items.append(AgendaItem("host_no_show", due, Action.HOST_NO_SHOW))
         if event_type.guest_no_show_after_minutes:
-            due = booking.start + timedelta(minutes=event_type.guest_no_show_after_minutes)
+            due = no_show_deadline(booking, event_type.guest_no_show_after_minutes)
             items.append(AgendaItem("guest_no_show", due, Action.GUEST_NO_SHOW))
     if booking.status in OPEN_STATUSES:
         items.append(AgendaItem("close", booking.end + keep_open_after_end, Action.CLOSE))
@@ -128,8 +144,24 @@ def agenda(booking: Booking, keep_open_after_end: timedelta) -> list[AgendaItem]
     return sorted((i for i in items if i.key not in done), key=lambda i: (i.due, i.action is Action.CLOSE, i.key))
 
 
-def no_show_deadline(booking: Booking, minutes: int) -> datetime:
+def no_show_deadline(booking: Booking, minutes: float) -> datetime:
+    """When a no-show check ``minutes`` after the start falls due (joins up to then count)."""
     return booking.start + timedelta(minutes=minutes)
+
+
+def first_join(booking: Booking, join: ParticipantJoin) -> bool:
+    """Whether ``join`` tells the booking something new: its participant's first join, or an earlier one.
+
+    A participant's earliest join is all the no-show checks need, so repeats change nothing.
+    """
+    email = join.email.lower()
+    return all(j.joined_at > join.joined_at for j in booking.joins if j.email.lower() == email)
+
+
+def with_join(booking: Booking, join: ParticipantJoin) -> list[ParticipantJoin]:
+    """The booking's joins with ``join`` as its participant's only (earliest) one."""
+    email = join.email.lower()
+    return [*(j for j in booking.joins if j.email.lower() != email), join]
 
 
 def joined_by(booking: Booking, email: str, deadline: datetime) -> bool:

@@ -5,6 +5,7 @@ email, the API answer, the routing reason, and how the booking side refers to th
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from domain.base import CamelModel
 from domain.routing_forms import FormField, RoutingDecision, RoutingForm
@@ -96,14 +97,24 @@ def routing_reason(decision: RoutingDecision) -> str:
     return "; ".join(parts)
 
 
-def api_answer(response_id: int, decision: RoutingDecision) -> dict[str, Any]:
-    """What POST /v2/routing-forms/{id}/responses answers: a message, a URL, or an event type to book."""
+def booking_redirect_url(action_value: str, response_id: int, booking_token: str) -> str:
+    """The booking page's URL with the parameters that bind the booking to this response (Cal.com's
+    ``cal.routingFormResponseId``, plus the one-time token the booking must present)."""
+    query = urlencode({"cal.routingFormResponseId": response_id, "cal.routingFormResponseToken": booking_token})
+    return f"/{action_value.lstrip('/')}?{query}"
+
+
+def api_answer(response_id: int, decision: RoutingDecision, booking_token: str | None = None) -> dict[str, Any]:
+    """What POST /v2/routing-forms/{id}/responses answers: a message, a URL, or an event type to book.
+
+    ``booking_token`` goes only to the submitter: a booking made from the response must present it.
+    """
     action = decision.action
     if action.type == "customPageMessage":
         return {"routingCustomMessage": action.value}
     if action.type == "externalRedirectUrl":
         return {"routingExternalRedirectUrl": action.value}
-    return {
+    answer: dict[str, Any] = {
         "eventTypeId": action.event_type_id,
         "routing": {
             "responseId": response_id,
@@ -114,3 +125,7 @@ def api_answer(response_id: int, decision: RoutingDecision) -> dict[str, Any]:
             "crmOwnerRecordType": decision.crm_owner_record_type,
         },
     }
+    if booking_token is not None:
+        answer["routing"]["bookingToken"] = booking_token
+        answer["routingRedirectUrl"] = booking_redirect_url(action.value, response_id, booking_token)
+    return answer

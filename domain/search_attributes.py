@@ -4,7 +4,7 @@ They must be registered on the cluster before use: the dev stack registers them 
 clusters need `temporal operator search-attribute create` once (see docs/operations.md).
 """
 
-from temporalio.common import SearchAttributeKey, SearchAttributePair, SearchAttributeUpdate, TypedSearchAttributes
+from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
 from domain.booking import Booking
 
@@ -33,7 +33,3 @@ def for_booking(booking: Booking) -> TypedSearchAttributes:
         ]
     )
 
-
-def updates_for(booking: Booking) -> list[SearchAttributeUpdate]:
-    """The same attributes as updates, for ``workflow.upsert_search_attributes``."""
-    return [pair.key.value_set(pair.value) for pair in for_booking(booking)]

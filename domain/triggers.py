@@ -24,6 +24,8 @@ class Trigger(StrEnum):
     RECORDING_READY = "RECORDING_READY"
     RECORDING_TRANSCRIPTION_GENERATED = "RECORDING_TRANSCRIPTION_GENERATED"
     OOO_CREATED = "OOO_CREATED"
+    # Cal.com fires it when a delegation credential fails; accepted so Cal.com's subscriptions carry over.
+    DELEGATION_CREDENTIAL_ERROR = "DELEGATION_CREDENTIAL_ERROR"
 
 
 # Triggers whose webhook body is the booking itself at the top level, with no "payload" wrapper.

@@ -1,28 +1,39 @@
-"""Which subscriber URLs Bookflow may call (SSRF rules), checked at create and again at every send.
+"""Which URLs Bookflow may call out to (SSRF rules): webhook subscribers now, any outbound URL later.
 
-http and https only; link-local and cloud-metadata addresses (169.254.0.0/16, fe80::/10,
-fd00:ec2::254), unspecified, multicast and reserved addresses always refused; loopback and private
-ranges refused unless private targets are allowed (self-hosted mode). A host name is resolved and
-every address it resolves to is checked, so a name pointing at 127.0.0.1 is refused like the literal.
-The resolver is a parameter: the rules stay pure and tests can pin answers.
+http and https only, with a host and no credentials; link-local and cloud-metadata addresses
+(169.254.0.0/16, fe80::/10, fd00:ec2::254), unspecified, multicast and reserved addresses always
+refused; loopback and private ranges refused unless the policy allows private targets (self-hosted
+mode). Every address a host name resolved to is checked, so a name pointing at 127.0.0.1 is refused
+like the literal. The rules are pure: the caller resolves the name (activities/net.py) and hands the
+answers in, so the same rules judge a URL at save time and again at every call.
 """
 
-import asyncio
 import ipaddress
-import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 _METADATA = (ipaddress.ip_network("169.254.0.0/16"), ipaddress.ip_network("fd00:ec2::254/128"))
 _SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT: internal, though not "private"
 
 
 class UrlRefused(ValueError):
-    """A subscriber URL Bookflow will not call; the message says why."""
+    """A URL Bookflow will not call; the message says why."""
+
+
+class UnresolvedHost(UrlRefused):
+    """The host name did not resolve: refused at save time, retried at call time (DNS may recover)."""
+
+
+@dataclass(frozen=True)
+class OutboundPolicy:
+    """What one kind of outbound call may reach."""
+
+    allow_private: bool
+    # How an operator allows private targets for this kind of call, named in the refusal.
+    private_switch: str
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,14 @@ class Target:
     scheme: str
     host: str
     port: int
+
+    @property
+    def literal(self) -> IPAddress | None:
+        """The host as an IP address when the URL names one, else None (a name to resolve)."""
+        try:
+            return ipaddress.ip_address(self.host)
+        except ValueError:
+            return None
 
 
 def parse_target(url: str) -> Target:
@@ -45,62 +64,43 @@ def parse_target(url: str) -> Target:
     if not parts.hostname:
         raise UrlRefused("the URL has no host")
     if parts.username is not None or parts.password is not None:
-        raise UrlRefused("credentials in the URL are not allowed; use the webhook secret instead")
+        raise UrlRefused("credentials in the URL are not allowed")
     return Target(url, parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80))
 
 
-def address_refusal(address: IPAddress, allow_private: bool) -> str | None:
-    """Why ``address`` may not be called, or None when it may."""
+def address_refusal(address: IPAddress, policy: OutboundPolicy) -> str | None:
+    """Why ``address`` may not be called under ``policy``, or None when it may."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     if any(address in net for net in _METADATA) or address.is_link_local:
         return f"{address} is a link-local or cloud metadata address"
     if address.is_unspecified or address.is_multicast or (address.is_reserved and not address.is_loopback):
         return f"{address} is an unspecified, multicast or reserved address"
-    if allow_private:
+    if policy.allow_private:
         return None
     if address.is_loopback:
-        return f"{address} is a loopback address (allowed only with BOOKFLOW_WEBHOOKS_ALLOW_PRIVATE=true)"
+        return f"{address} is a loopback address (allowed only with {policy.private_switch})"
     if address.is_private or address in _SHARED:
-        return f"{address} is a private address (allowed only with BOOKFLOW_WEBHOOKS_ALLOW_PRIVATE=true)"
+        return f"{address} is a private address (allowed only with {policy.private_switch})"
     return None
 
 
-def literal_address(host: str) -> IPAddress | None:
-    try:
-        return ipaddress.ip_address(host)
-    except ValueError:
-        return None
+def allowed_addresses(target: Target, resolved: Sequence[str], policy: OutboundPolicy) -> list[IPAddress]:
+    """The addresses to connect to, given what ``target``'s host resolved to; UrlRefused unless all are allowed.
 
-
-async def system_resolver(host: str, port: int) -> list[str]:
-    """Every address ``host`` resolves to, from the operating system's resolver."""
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-async def check_url(
-    url: str, allow_private: bool, resolve: Resolver = system_resolver
-) -> tuple[Target, list[IPAddress]]:
-    """The target of ``url`` and the addresses to connect to, all of them allowed; else UrlRefused."""
-    target = parse_target(url)
-    literal = literal_address(target.host)
+    A literal host is its own address. UnresolvedHost when a name resolved to nothing.
+    """
+    literal = target.literal
     if literal is not None:
         addresses = [literal]
     else:
-        try:
-            addresses = [ipaddress.ip_address(a.split("%")[0]) for a in await resolve(target.host, target.port)]
-        except OSError as failed:
-            raise UnresolvedHost(f"{target.host} does not resolve ({failed})") from None
+        # A scoped IPv6 answer ("fe80::1%eth0") is judged by its address.
+        addresses = [ipaddress.ip_address(a.split("%")[0]) for a in resolved]
         if not addresses:
             raise UnresolvedHost(f"{target.host} does not resolve")
     for address in addresses:
-        refusal = address_refusal(address, allow_private)
+        refusal = address_refusal(address, policy)
         if refusal:
             name = "" if literal is not None else f"{target.host} resolves to "
             raise UrlRefused(name + refusal)
-    return target, addresses
-
-
-class UnresolvedHost(UrlRefused):
-    """The host name did not resolve: refused at create, retried at send (DNS may recover)."""
+    return addresses

@@ -5,8 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from domain.base import CamelModel
 from domain.signing import standard_key
@@ -24,17 +23,38 @@ class TimeUnit(StrEnum):
     DAY = "DAY"
 
 
-class WebhookSettings(BaseSettings):
-    """Delivery settings from the environment (tests pass them explicitly)."""
+class WebhookSettings(BaseModel):
+    """Delivery settings: a plain model the worker's settings tree fills from the variables named here."""
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
-    allow_private: bool = Field(default=False, alias="BOOKFLOW_WEBHOOKS_ALLOW_PRIVATE")
-    retry_schedule: str = Field(
-        default=",".join(str(s) for s in DEFAULT_RETRY_SCHEDULE), alias="BOOKFLOW_WEBHOOK_RETRY_SCHEDULE"
+    allow_private: bool = Field(
+        default=False,
+        validation_alias=AliasChoices(
+            "allow_private", "BOOKFLOW_ALLOW_PRIVATE_URLS", "BOOKFLOW_WEBHOOKS_ALLOW_PRIVATE"
+        ),
+        description="Allow loopback and private addresses in every user-supplied outbound URL (webhook "
+        "subscribers and the like); for local testing only.",
     )
-    timeout_seconds: float = Field(default=10.0, gt=0, le=60, alias="BOOKFLOW_WEBHOOK_TIMEOUT")
-    jitter: float = Field(default=0.2, ge=0, lt=1, alias="BOOKFLOW_WEBHOOK_JITTER")
+    retry_schedule: str = Field(
+        default=",".join(f"{s:g}" for s in DEFAULT_RETRY_SCHEDULE),
+        alias="BOOKFLOW_WEBHOOK_RETRY_SCHEDULE",
+        description="Seconds to wait before each webhook retry, comma-separated (Svix's schedule, ~27.6 h).",
+    )
+    timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        alias="BOOKFLOW_WEBHOOK_TIMEOUT",
+        description="Seconds a receiver may take to answer.",
+    )
+    jitter: float = Field(
+        default=0.2,
+        ge=0,
+        lt=1,
+        alias="BOOKFLOW_WEBHOOK_JITTER",
+        description="Random spread of each retry delay (0.2 is ±20%).",
+    )
 
     @field_validator("retry_schedule")
     @classmethod
@@ -108,6 +128,7 @@ class Subscription(CamelModel):
     """A stored subscription. The secret is write-only: ``public()`` and ``echo()`` never include it."""
 
     id: str
+    number: int | None = Field(default=None, description="Cal.com's numeric id, allocated by the store.")
     user_id: int | None = None
     event_type_id: int | None = None
     subscriber_url: str
@@ -126,10 +147,21 @@ class Subscription(CamelModel):
         return 2 if self.event_type_id is not None else 1 if self.user_id is not None else 0
 
     def public(self) -> dict[str, Any]:
-        """The API's view (Cal.com's response fields), without the secret."""
+        """The API's view (Cal.com's response fields), without the secret.
+
+        Cal.com's ids are numbers and its ``payloadTemplate`` a string: "" means the default payload. An
+        instance-wide subscription (Bookflow's own scope) has no user: its ``userId`` is 0.
+        """
         data = self.wire()
-        data.pop("secret")
-        return data | {"version": WEBHOOK_VERSION, "hasSecret": self.secret is not None}
+        for private in ("secret", "number", "userId", "eventTypeId"):
+            data.pop(private, None)
+        scope = {"eventTypeId": self.event_type_id} if self.event_type_id is not None else {"userId": self.user_id or 0}
+        return data | scope | {
+            "id": self.number if self.number is not None else self.id,
+            "payloadTemplate": self.payload_template or "",
+            "version": WEBHOOK_VERSION,
+            "hasSecret": self.secret is not None,
+        }
 
     def echo(self) -> dict[str, Any]:
         """The ``webhook`` object Cal.com puts in no-show payloads (its storage model, no secret)."""
@@ -240,3 +272,7 @@ class DeliveryInput(CamelModel):
     schedule: list[float]
     jitter: float = 0.2
     timeout_seconds: float = 10.0
+    # Attempts of this series the dispatcher already sent and logged (the workflow waits, then goes on).
+    attempted: int = 0
+    # The Retry-After of the dispatcher's last attempt, honoured by the first wait.
+    retry_after: float | None = None

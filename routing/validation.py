@@ -5,7 +5,7 @@ Checks: exactly one fallback route; unique field and route ids; every rule names
 exist; plain JsonLogic rules compile with Cal.com's operators.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,14 +31,36 @@ class FormIssue:
     route: str | None
     field: str | None
     message: str
+    field_id: str | None = None
 
     def __str__(self) -> str:
         where = []
         if self.route is not None:
             where.append(f"route {self.route!r}")
         if self.field is not None:
-            where.append(f"field {self.field!r}")
+            shown = f"field {self.field!r}"
+            where.append(shown + (f" ({self.field_id})" if self.field_id and self.field_id != self.field else ""))
         return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+def _field_issue(route: Route, field: FormField, message: str) -> FormIssue:
+    """An issue about a form field, named by its identifier with its id alongside."""
+    return FormIssue(route.label, field.key, message, field.id)
+
+
+def _operators_hint(operators: frozenset[str]) -> str:
+    return "use one of: " + ", ".join(sorted(operators))
+
+
+def _option_issue(route: Route, field: FormField, value: str) -> FormIssue:
+    """A rule value that is not an option key; suggests the key when ``value`` is an option's label."""
+    by_label = {o.label.lower(): o.key for o in field.options}
+    suggestion = by_label.get(value.lower())
+    if suggestion is not None and suggestion != value:
+        fix = f"answers hold the option id, not its label: write {suggestion!r}"
+    else:
+        fix = "use one of the option ids " + ", ".join(repr(o.key) for o in field.options)
+    return _field_issue(route, field, f"{value!r} is not one of the field's options; {fix}")
 
 
 class FormValidationError(ValueError):
@@ -79,14 +101,16 @@ def _field_rule_issues(route: Route, rule: QueryRule, fields: dict[str, FormFiel
     if field is None:
         yield FormIssue(route.label, rule.field, "the rule names a field the form does not have")
         return
-    if rule.operator not in field_operators(field):
-        yield FormIssue(route.label, field.key, f"operator {rule.operator!r} does not fit a {field.type} field")
+    fitting = field_operators(field)
+    if rule.operator not in fitting:
+        message = f"operator {rule.operator!r} does not fit a {field.type} field; {_operators_hint(fitting)}"
+        yield _field_issue(route, field, message)
         return
     if field.options and rule.complete:
         keys = {o.key for o in field.options}
         for value in _chosen(rule.values):
             if isinstance(value, str) and value not in keys:
-                yield FormIssue(route.label, field.key, f"{value!r} is not one of the field's options")
+                yield _option_issue(route, field, value)
 
 
 def _attribute_rule_issues(
@@ -96,19 +120,19 @@ def _attribute_rule_issues(
     if attribute is None:
         yield FormIssue(route.label, rule.field, "the attribute rule names an unknown attribute")
         return
-    if rule.operator not in ATTRIBUTE_OPERATORS[attribute.type]:
-        yield FormIssue(
-            route.label, attribute.name, f"operator {rule.operator!r} does not fit a {attribute.type} attribute"
-        )
+    fitting = ATTRIBUTE_OPERATORS[attribute.type]
+    if rule.operator not in fitting:
+        message = f"operator {rule.operator!r} does not fit a {attribute.type} attribute; {_operators_hint(fitting)}"
+        yield FormIssue(route.label, attribute.name, message, attribute.id)
         return
     options = {o.id for o in attribute.options}
     for value in _chosen(rule.values):
         template = FIELD_TEMPLATE.match(value) if isinstance(value, str) else None
         if template is not None:
             if template.group(1) not in fields:
-                yield FormIssue(
-                    route.label, template.group(1), "the attribute rule refers to a field the form does not have"
-                )
+                known = ", ".join(f"{{field:{f.id}}} ({f.key})" for f in fields.values())
+                message = f"the attribute rule refers to a field the form does not have; use one of {known}"
+                yield FormIssue(route.label, template.group(1), message)
         elif options and isinstance(value, str) and value not in options:
             yield FormIssue(route.label, attribute.name, f"{value!r} is not an option of the attribute")
 
@@ -134,6 +158,49 @@ def _json_logic_vars(rule: Any) -> Iterator[str]:
             yield from _json_logic_vars(item)
 
 
+def _var_field(node: Any, fields: dict[str, FormField]) -> FormField | None:
+    """The choice field a ``{"var": ...}`` node reads (by id or identifier), if it is one."""
+    if not (isinstance(node, dict) and set(node) == {"var"}):
+        return None
+    key = node["var"][0] if isinstance(node["var"], list) and node["var"] else node["var"]
+    if not isinstance(key, str):
+        return None
+    field = fields.get(key) or next((f for f in fields.values() if f.key == key), None)
+    return field if field is not None and field.options else None
+
+
+def _literals(node: Any) -> Iterator[str]:
+    """The string literals of a JsonLogic expression (not inside ``var``)."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, list):
+        for item in node:
+            yield from _literals(item)
+    elif isinstance(node, dict) and "var" not in node:
+        for args in node.values():
+            yield from _literals(args)
+
+
+def _json_logic_value_issues(route: Route, logic: Any, fields: dict[str, FormField]) -> Iterator[FormIssue]:
+    """Literals compared with a choice field must be its option keys (answers hold ids, not labels)."""
+    if isinstance(logic, list):
+        for item in logic:
+            yield from _json_logic_value_issues(route, item, fields)
+        return
+    if not isinstance(logic, dict):
+        return
+    for args in logic.values():
+        items = args if isinstance(args, list) else [args]
+        field = next((f for f in (_var_field(a, fields) for a in items) if f is not None), None)
+        if field is None:
+            yield from _json_logic_value_issues(route, items, fields)
+            continue
+        keys = {o.key.lower() for o in field.options}  # Cal.com's JsonLogic compares case-insensitively
+        for value in _literals([a for a in items if _var_field(a, fields) is None]):
+            if value and value.lower() not in keys:
+                yield _option_issue(route, field, value)
+
+
 def _route_issues(
     route: Route, fields: dict[str, FormField], attributes: dict[str, Attribute] | None
 ) -> Iterator[FormIssue]:
@@ -151,6 +218,7 @@ def _route_issues(
         for name in _json_logic_vars(route.json_logic):
             if name not in names:
                 yield FormIssue(route.label, name, "the rule names a field the form does not have")
+        yield from _json_logic_value_issues(route, route.json_logic, fields)
         yield from _logic_issues(route, route.json_logic, "the rule")
     for tree in (route.attributes_query_value, route.fallback_attributes_query_value):
         if tree is None or attributes is None:
@@ -165,9 +233,29 @@ def _has_rule(route: Route) -> bool:
     return route.json_logic is not None or to_jsonlogic(route.query_value) is not None
 
 
-def form_issues(form: RoutingForm, attributes: Sequence[Attribute] | None = None) -> list[FormIssue]:
-    """Every problem of ``form``; attribute rules are checked only when ``attributes`` are given."""
+def target_issues(form: RoutingForm, event_type_ids: Collection[int]) -> list[FormIssue]:
+    """Routes that send submitters to an event type that does not exist (or is hidden from booking)."""
+    return [
+        FormIssue(
+            route.label,
+            None,
+            f"routes to event type {route.action.event_type_id}, which does not exist; "
+            f"fix: set action.eventTypeId to one of {sorted(event_type_ids) or 'the configured event types'}",
+        )
+        for route in form.routes
+        if route.action.type == "eventTypeRedirectUrl" and route.action.event_type_id not in event_type_ids
+    ]
+
+
+def form_issues(
+    form: RoutingForm,
+    attributes: Sequence[Attribute] | None = None,
+    event_type_ids: Collection[int] | None = None,
+) -> list[FormIssue]:
+    """Every problem of ``form``; attribute rules and route targets are checked only when given."""
     issues: list[FormIssue] = []
+    if event_type_ids is not None:
+        issues.extend(target_issues(form, event_type_ids))
     fields = {f.id: f for f in form.fields if not f.deleted}
     for kind, names in (
         ("field id", [f.id for f in form.fields]),
@@ -191,8 +279,12 @@ def form_issues(form: RoutingForm, attributes: Sequence[Attribute] | None = None
     return issues
 
 
-def validate_form(form: RoutingForm, attributes: Sequence[Attribute] | None = None) -> None:
+def validate_form(
+    form: RoutingForm,
+    attributes: Sequence[Attribute] | None = None,
+    event_type_ids: Collection[int] | None = None,
+) -> None:
     """Raise ``FormValidationError`` (naming route and field) unless ``form`` can be saved."""
-    issues = form_issues(form, attributes)
+    issues = form_issues(form, attributes, event_type_ids)
     if issues:
         raise FormValidationError(issues)

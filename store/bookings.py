@@ -1,15 +1,18 @@
 """Bookings as the API reads them: a copy of each workflow's state, and the slot reservation."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Literal
 
-from sqlalchemy import DateTime, Integer, String, func, select
+from sqlalchemy import DateTime, Integer, String, false, func, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.booking import Booking, BookingStatus
-from store.config import UserRow
+from domain.busy import HostAvailability
+from store import availability as holds
 from store.db import Base
 
 # A pending booking (awaiting confirmation or payment) holds its slot like an accepted one.
@@ -49,24 +52,57 @@ def _fill(row: BookingRow, booking: Booking) -> None:
     row.data = booking.wire()
 
 
-async def reserve(session: AsyncSession, booking: Booking, ignore_uid: str | None = None) -> Booking:
-    """Insert ``booking`` unless it overlaps a holding booking of its organizer; return it with its id.
+def holding_hosts(booking: Booking) -> list[int]:
+    """Whose time a booking takes: every host of a collective event type, else its organizer."""
+    if booking.event_type.scheduling_type == "collective":
+        return sorted({booking.organizer.id, *(h.user_id for h in booking.event_type.hosts)})
+    return [booking.organizer.id]
 
-    Atomic: the organizer's row is locked (PostgreSQL) or the write lock is held (SQLite) between the
-    check and the insert, so two concurrent requests for one slot give one booking and one SlotTaken.
+
+async def reserve(
+    session: AsyncSession,
+    booking: Booking,
+    ignore_uid: str | None = None,
+    reservation_uid: str | None = None,
+    still_free: Callable[[list[HostAvailability]], bool] | None = None,
+) -> Booking:
+    """Insert ``booking`` and its holds unless they overlap another hold of its hosts; return it with its id.
+
+    Atomic: the hosts' rows are locked (PostgreSQL, plus the holds' exclusion constraint) or the write
+    lock is held (SQLite) between the check and the insert, so two concurrent requests for one slot
+    give one booking and one SlotTaken. ``ignore_uid`` (the booking being rescheduled) stops holding
+    its time; ``reservation_uid`` (the booker's own reservation) is turned into the booking.
+    ``still_free`` re-checks availability on the hosts' data as loaded under the lock.
     """
-    await session.execute(select(UserRow.id).where(UserRow.id == booking.organizer.id).with_for_update())
-    clash = await session.scalar(
-        select(BookingRow.uid).where(
-            BookingRow.organizer_id == booking.organizer.id,
-            BookingRow.status.in_(HOLDING),
-            BookingRow.start < booking.end,
-            BookingRow.end > booking.start,
-            BookingRow.uid != (ignore_uid or ""),
+    now = datetime.now(UTC)
+    hosts = holding_hosts(booking)
+    await holds.lock_hosts(session, hosts)
+    if still_free is not None:
+        loaded = await holds.load_hosts(
+            session, booking.event_type, hosts, booking.start, booking.end, now, ignore=(ignore_uid, reservation_uid)
         )
-    )
-    if clash:
-        raise SlotTaken(clash)
+        if not still_free(loaded):
+            raise SlotTaken("(taken while this request was checked)")
+    if ignore_uid:
+        await holds.set_status(session, ignore_uid, "RESCHEDULING")
+    if reservation_uid:
+        await holds.release(session, reservation_uid)
+    event_type = booking.event_type
+    try:
+        await holds.add_holds(
+            session,
+            [
+                holds.Hold(
+                    host_id=host, kind=holds.BOOKING, uid=booking.uid, event_type_id=event_type.id,
+                    status=booking.status.value, slot_start=booking.start, slot_end=booking.end,
+                    before=event_type.before_event_buffer, after=event_type.after_event_buffer,
+                )
+                for host in hosts
+            ],
+            now,
+        )
+    except holds.HoldConflict as conflict:
+        raise SlotTaken(conflict.uid) from None
     row = BookingRow()
     _fill(row, booking)
     session.add(row)
@@ -83,6 +119,31 @@ async def save(session: AsyncSession, booking: Booking) -> None:
         row = BookingRow(id=booking.id)
         session.add(row)
     _fill(row, booking)
+    await holds.set_status(session, booking.uid, booking.status.value)
+
+
+async def stored_wire(session: AsyncSession, uid: str) -> dict[str, Any] | None:
+    """The stored wire form of booking ``uid``: one round trip, and no ORM object to track."""
+    return await session.scalar(select(BookingRow.data).where(BookingRow.uid == uid))
+
+
+async def update(session: AsyncSession, booking: Booking, status_changed: bool) -> None:
+    """Write a change of a stored booking in one UPDATE; its holds follow its status.
+
+    A commit's fast path: no ORM row to load and flush, and the holds only touched when the status changed.
+    """
+    table = BookingRow.__table__
+    values = {
+        "status": booking.status.value,
+        "start": booking.start,
+        "end": booking.end,
+        "attendee_email": str(booking.attendees[0].email).lower(),
+        "updated_at": booking.updated_at or booking.created_at,
+        "data": booking.wire(),
+    }
+    await session.execute(sql_update(table).where(table.c.uid == booking.uid).values(values))
+    if status_changed:
+        await holds.set_status(session, booking.uid, booking.status.value)
 
 
 async def release(session: AsyncSession, uid: str) -> None:
@@ -90,16 +151,31 @@ async def release(session: AsyncSession, uid: str) -> None:
     row = await session.scalar(select(BookingRow).where(BookingRow.uid == uid))
     if row is not None:
         await session.delete(row)
+    await holds.release(session, uid)
 
 
 async def get(session: AsyncSession, uid: str) -> Booking | None:
-    row = await session.scalar(select(BookingRow).where(BookingRow.uid == uid))
-    return Booking.model_validate(row.data) if row else None
+    """Booking ``uid`` as last committed (its stored wire form only: no ORM row to build and track)."""
+    data = await stored_wire(session, uid)
+    return Booking.model_validate(data) if data is not None else None
 
 
 async def get_by_idempotency_key(session: AsyncSession, key: str) -> Booking | None:
     row = await session.scalar(select(BookingRow).where(BookingRow.idempotency_key == key))
     return Booking.model_validate(row.data) if row else None
+
+
+@dataclass(frozen=True)
+class Party:
+    """Whose bookings a caller sees: those they organise, host (by event type) or attend (by email)."""
+
+    user_id: int
+    email: str | None = None
+    hosted_event_type_ids: tuple[int, ...] = ()
+
+
+SortField = Literal["start", "end", "created", "updated"]
+SortDirection = Literal["asc", "desc"]
 
 
 @dataclass(frozen=True)
@@ -111,6 +187,26 @@ class BookingFilter:
     event_type_id: int | None = None
     take: int = 100
     skip: int = 0
+    party: Party | None = None  # None: every booking (an admin key)
+    attendee_name: str | None = None
+    event_type_ids: tuple[int, ...] = ()
+    booking_uid: str | None = None
+    after_start: datetime | None = None
+    before_end: datetime | None = None
+    after_created: datetime | None = None
+    before_created: datetime | None = None
+    after_updated: datetime | None = None
+    before_updated: datetime | None = None
+    # Cal.com's sortStart/sortEnd/sortCreated/sortUpdatedAt, in that precedence: (field, "asc"|"desc").
+    sort: tuple[tuple[SortField, SortDirection], ...] = ()
+
+
+
+def _party_clause(party: Party) -> Any:
+    clause = (BookingRow.organizer_id == party.user_id) | BookingRow.event_type_id.in_(party.hosted_event_type_ids)
+    if party.email:
+        clause = clause | (BookingRow.attendee_email == party.email.lower())
+    return clause
 
 
 def _bucket_clause(bucket: str, now: datetime) -> Any:
@@ -123,6 +219,8 @@ def _bucket_clause(bucket: str, now: datetime) -> Any:
             return (BookingRow.end < now) & BookingRow.status.in_(HOLDING)
         case "cancelled":
             return BookingRow.status.in_((BookingStatus.CANCELLED.value, BookingStatus.REJECTED.value))
+        case "recurring":
+            return false()  # recurring bookings do not exist yet (issue 16): none match
     raise ValueError(f"status: unknown value {bucket!r}")
 
 
@@ -139,8 +237,41 @@ async def search(session: AsyncSession, filters: BookingFilter, now: datetime) -
         query = query.where(BookingRow.attendee_email == filters.attendee_email.lower())
     if filters.event_type_id is not None:
         query = query.where(BookingRow.event_type_id == filters.event_type_id)
+    if filters.party is not None:
+        query = query.where(_party_clause(filters.party))
+    query = query.where(*_detail_clauses(filters))
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(
-        query.order_by(BookingRow.start, BookingRow.id).offset(filters.skip).limit(filters.take)
-    )
+    rows = await session.scalars(query.order_by(*_order(filters)).offset(filters.skip).limit(filters.take))
     return [Booking.model_validate(r.data) for r in rows], total
+
+
+def _detail_clauses(filters: BookingFilter) -> list[Any]:
+    """Cal.com's finer filters: attendee name, event types, uid and the time windows."""
+    clauses: list[Any] = []
+    if filters.attendee_name:
+        # The first attendee is the booker (as for attendeeEmail); JSON paths work on SQLite and PostgreSQL.
+        name = BookingRow.data[("attendees", 0, "name")].as_string()
+        clauses.append(func.lower(name) == filters.attendee_name.lower())
+    if filters.event_type_ids:
+        clauses.append(BookingRow.event_type_id.in_(filters.event_type_ids))
+    if filters.booking_uid:
+        clauses.append(BookingRow.uid == filters.booking_uid)
+    windows = (
+        (BookingRow.start, filters.after_start, None),
+        (BookingRow.end, None, filters.before_end),
+        (BookingRow.created_at, filters.after_created, filters.before_created),
+        (BookingRow.updated_at, filters.after_updated, filters.before_updated),
+    )
+    for column, after, before in windows:
+        if after is not None:
+            clauses.append(column >= after)
+        if before is not None:
+            clauses.append(column <= before)
+    return clauses
+
+
+def _order(filters: BookingFilter) -> list[Any]:
+    columns = {"start": BookingRow.start, "end": BookingRow.end, "created": BookingRow.created_at,
+               "updated": BookingRow.updated_at}  # fmt: skip
+    chosen = [columns[f].desc() if d == "desc" else columns[f].asc() for f, d in filters.sort]
+    return [*chosen, BookingRow.start, BookingRow.id]

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.config import Configuration, EventType, User
-from store import crm, routing
+from store import availability, crm, routing
 from store.db import Base
 
 
@@ -46,6 +46,7 @@ async def apply_configuration(session: AsyncSession, config: Configuration) -> N
     for user in config.users:
         await upsert_user(session, user)
     await session.flush()
+    await availability.apply_configuration(session, config)
     for event_type in config.event_types:
         await upsert_event_type(session, event_type)
     for attribute in config.attributes:
@@ -95,6 +96,8 @@ async def delete_event_type(session: AsyncSession, event_type_id: int) -> bool:
 async def export_configuration(session: AsyncSession) -> Configuration:
     return Configuration(
         users=await list_users(session),
+        schedules=await availability.list_schedules(session),
+        out_of_office=await availability.list_out_of_office(session),
         event_types=await list_event_types(session),
         routing_forms=await routing.list_forms(session),
         attributes=await routing.list_configured_attributes(session),

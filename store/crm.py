@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import AwareDatetime
-from sqlalchemy import Boolean, DateTime, Integer, String, Text, select
+from sqlalchemy import BigInteger, Boolean, DateTime, Integer, String, Text, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -61,7 +61,7 @@ class CrmSyncErrorRow(Base):
 
 class CrmRequestGeoRow(Base):
     __tablename__ = "crm_request_geo"
-    response_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    response_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     headers: Mapped[dict[str, Any]]
 
 

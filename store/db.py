@@ -15,6 +15,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
+from store.secrets import SESSION_KEY, Keyring, SecretKeys
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 WRITE_OPTION = "bookflow_write"
 
@@ -78,14 +80,21 @@ def _serialize_sqlite_writers(engine: AsyncEngine) -> None:
 
 
 class Database:
-    """An engine plus a session factory for one database URL."""
+    """An engine plus a session factory for one database URL.
 
-    def __init__(self, url: str) -> None:
+    ``keys`` (from BOOKFLOW_SECRET_KEY) seal stored secrets and pepper API-key hashes; without them the
+    store still works, but sealing or opening a secret raises ``SecretsUnavailable``.
+    """
+
+    def __init__(self, url: str, keys: SecretKeys | None = None) -> None:
         self.url = url
-        self.engine = create_async_engine(async_url(url), pool_pre_ping=True)
+        # A pre-ping finds server connections dropped while pooled; a SQLite file has none to drop, and the
+        # ping would cost a round trip per checkout (a third of a booking commit's store time).
+        self.engine = create_async_engine(async_url(url), pool_pre_ping=not url.startswith("sqlite"))
         if self.engine.dialect.name == "sqlite":
             _serialize_sqlite_writers(self.engine)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.keyring = Keyring(keys) if keys is not None else None
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, info={SESSION_KEY: self.keyring})
         # SQLite takes one writer at a time: queue this process's writers here rather than letting them
         # spin in SQLite's busy handler, whose sleeps dominate under many concurrent activities.
         self._writers = asyncio.Lock() if self.engine.dialect.name == "sqlite" else None
@@ -102,8 +111,17 @@ class Database:
             yield session
 
     async def migrate(self) -> None:
-        """Bring the schema to the newest revision of every migration branch."""
+        """Bring the schema to the newest revision of every migration branch, and seal stored secrets.
+
+        With keys, secrets stored in plaintext (before encryption) or under a retired key are sealed
+        under the current key; the migrations cannot, as the key never reaches them.
+        """
         await asyncio.to_thread(upgrade, self.url)
+        if self.keyring is not None:
+            from store.sealed import reseal_all  # the modules it names import this one
+
+            async with self.transaction() as session:
+                await reseal_all(session)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -25,17 +25,30 @@ class EventRow(Base):
 
 async def record(session: AsyncSession, event: BookingEvent) -> bool:
     """Record ``event`` unless its id is already there; True when it was new."""
+    return bool(await record_all(session, [event]))
+
+
+async def record_all(session: AsyncSession, events: list[BookingEvent]) -> set[str]:
+    """Record each of ``events`` unless its id is already there, in one statement; the ids that were new."""
+    if not events:
+        return set()
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(EventRow).values(
-        event_id=event.event_id,
-        booking_uid=event.booking_uid,
-        trigger=event.trigger,
-        created_at=event.created_at,
-        body=event.body,
-    )
-    # One round trip, and safe against a concurrent retry of the same activity.
-    result = await session.execute(statement.on_conflict_do_nothing(index_elements=["event_id"]).returning(EventRow.id))
-    return result.first() is not None
+    table = EventRow.__table__
+    rows = [
+        {
+            "event_id": event.event_id,
+            "booking_uid": event.booking_uid,
+            "trigger": event.trigger,
+            "created_at": event.created_at,
+            "body": event.body,
+        }
+        for event in events
+    ]
+    # One round trip, and safe against a concurrent retry of the same activity. The table (not the ORM
+    # entity) skips the ORM's bulk-insert bookkeeping; rows get their ids in the order given.
+    statement = insert(table).values(rows).on_conflict_do_nothing(index_elements=["event_id"])
+    result = await session.execute(statement.returning(table.c.event_id))
+    return set(result.scalars())
 
 
 def _event(row: EventRow) -> BookingEvent:

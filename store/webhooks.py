@@ -1,19 +1,23 @@
 """Webhook subscriptions, deliveries and their attempts."""
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Float, Integer, String, Text, UniqueConstraint, delete, or_, select
+from sqlalchemy import Boolean, DateTime, Float, Integer, String, Text, UniqueConstraint, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.webhooks import Attempt, Delivery, DeliveryStatus, Subscription, dedupe_by_url
 from store.db import Base, as_utc
+from store.secrets import seal, unseal
 
 
 class SubscriptionRow(Base):
     __tablename__ = "webhooks"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Cal.com's numeric id, from webhook_numbers; deliveries and workflows keep using the string id.
+    number: Mapped[int | None] = mapped_column(Integer, unique=True, index=True)
     user_id: Mapped[int | None] = mapped_column(Integer, index=True)
     event_type_id: Mapped[int | None] = mapped_column(Integer, index=True)
     subscriber_url: Mapped[str] = mapped_column(String(2048))
@@ -25,6 +29,15 @@ class SubscriptionRow(Base):
     time_unit: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WebhookNumberRow(Base):
+    """Hands out each subscription's numeric id, never reused (AUTOINCREMENT on SQLite, a sequence on PostgreSQL)."""
+
+    __tablename__ = "webhook_numbers"
+    __table_args__ = {"sqlite_autoincrement": True}
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    webhook_id: Mapped[str] = mapped_column(String(64), unique=True)
 
 
 class DeliveryRow(Base):
@@ -60,16 +73,17 @@ class AttemptRow(Base):
 # -- subscriptions ----------------------------------------------------------------------------------
 
 
-def _subscription(row: SubscriptionRow) -> Subscription:
+def _subscription(session: AsyncSession, row: SubscriptionRow) -> Subscription:
     return Subscription(
         id=row.id,
+        number=row.number,
         user_id=row.user_id,
         event_type_id=row.event_type_id,
         subscriber_url=row.subscriber_url,
         triggers=row.triggers,
         active=row.active,
         payload_template=row.payload_template,
-        secret=row.secret,
+        secret=unseal(session, row.secret),
         time=row.time,
         time_unit=row.time_unit,
         created_at=as_utc(row.created_at),
@@ -77,25 +91,40 @@ def _subscription(row: SubscriptionRow) -> Subscription:
     )
 
 
-def _fill(row: SubscriptionRow, sub: Subscription) -> None:
+def _fill(session: AsyncSession, row: SubscriptionRow, sub: Subscription) -> None:
     row.user_id, row.event_type_id = sub.user_id, sub.event_type_id
     row.subscriber_url, row.triggers, row.active = sub.subscriber_url, [t.value for t in sub.triggers], sub.active
     row.payload_template = sub.payload_template
-    row.secret = sub.secret.get_secret_value() if sub.secret else None
+    # Sealed at rest (store/secrets.py): a copy of the database yields no signing secret.
+    row.secret = seal(session, sub.secret.get_secret_value() if sub.secret else None)
     row.time, row.time_unit = sub.time, sub.time_unit.value if sub.time_unit else None
     row.created_at, row.updated_at = sub.created_at, sub.updated_at
 
 
-async def save_subscription(session: AsyncSession, sub: Subscription) -> None:
-    """Insert or replace ``sub``."""
-    row = await session.get(SubscriptionRow, sub.id) or SubscriptionRow(id=sub.id)
-    _fill(row, sub)
+async def save_subscription(session: AsyncSession, sub: Subscription) -> Subscription:
+    """Insert or replace ``sub``; return it with its numeric id (allocated on first save)."""
+    row = await session.get(SubscriptionRow, sub.id)
+    if row is None:
+        allocated = WebhookNumberRow(webhook_id=sub.id)
+        session.add(allocated)
+        await session.flush()
+        row = SubscriptionRow(id=sub.id, number=allocated.number)
+    _fill(session, row, sub)
     session.add(row)
+    return sub.model_copy(update={"number": row.number})
+
+
+async def _row(session: AsyncSession, key: str) -> SubscriptionRow | None:
+    """A subscription by its string id or by its numeric (Cal.com) id given as digits."""
+    if key.isdigit():
+        return await session.scalar(select(SubscriptionRow).where(SubscriptionRow.number == int(key)))
+    return await session.get(SubscriptionRow, key)
 
 
 async def get_subscription(session: AsyncSession, subscription_id: str) -> Subscription | None:
-    row = await session.get(SubscriptionRow, subscription_id)
-    return _subscription(row) if row else None
+    """A subscription by its string id or its numeric id (as the API and the CLI show it)."""
+    row = await _row(session, subscription_id)
+    return _subscription(session, row) if row else None
 
 
 async def list_subscriptions(
@@ -107,12 +136,25 @@ async def list_subscriptions(
         query = query.where(SubscriptionRow.event_type_id == event_type_id)
         if user_id is not None:
             query = query.where(SubscriptionRow.user_id == user_id)
-    return [_subscription(r) for r in await session.scalars(query)]
+    return [_subscription(session, r) for r in await session.scalars(query)]
 
 
 async def delete_subscription(session: AsyncSession, subscription_id: str) -> bool:
-    result = await session.execute(delete(SubscriptionRow).where(SubscriptionRow.id == subscription_id))
-    return bool(result.rowcount)
+    """Delete a subscription by its string or numeric id; False when it does not exist."""
+    row = await _row(session, subscription_id)
+    if row is None:
+        return False
+    await session.execute(delete(SubscriptionRow).where(SubscriptionRow.id == row.id))
+    return True
+
+
+async def set_active(session: AsyncSession, subscription_id: str, active: bool, at: datetime) -> bool:
+    """Switch a subscription on or off (by its string or numeric id); False when it does not exist."""
+    row = await _row(session, subscription_id)
+    if row is None:
+        return False
+    row.active, row.updated_at = active, at
+    return True
 
 
 async def deactivate(session: AsyncSession, subscription_id: str, at: datetime) -> None:
@@ -132,7 +174,7 @@ async def subscribers_for(
         scopes.append(SubscriptionRow.event_type_id == event_type_id)
     rows = await session.scalars(select(SubscriptionRow).where(SubscriptionRow.active.is_(True), or_(*scopes)))
     # Trigger lists are JSON; filtering them here keeps the query portable across SQLite and PostgreSQL.
-    return dedupe_by_url([_subscription(r) for r in rows if trigger in r.triggers])
+    return dedupe_by_url([_subscription(session, r) for r in rows if trigger in r.triggers])
 
 
 # -- deliveries and attempts ------------------------------------------------------------------------
@@ -162,6 +204,17 @@ async def add_delivery(session: AsyncSession, delivery: Delivery) -> bool:
     return True
 
 
+def add_deliveries(session: AsyncSession, drafts: list[Delivery]) -> None:
+    """Insert new deliveries (a concurrent insert of the same id fails the transaction)."""
+    session.add_all([DeliveryRow(**draft.model_dump()) for draft in drafts])
+
+
+async def deliveries_by_id(session: AsyncSession, ids: Collection[str]) -> dict[str, Delivery]:
+    """The stored deliveries among ``ids``, by id."""
+    rows = await session.scalars(select(DeliveryRow).where(DeliveryRow.id.in_(list(ids))))
+    return {row.id: _delivery(row) for row in rows}
+
+
 async def get_delivery(session: AsyncSession, delivery_id: str) -> Delivery | None:
     row = await session.get(DeliveryRow, delivery_id)
     return _delivery(row) if row else None
@@ -173,15 +226,22 @@ async def list_deliveries(
     failed: bool = False,
     since: datetime | None = None,
     limit: int = 100,
+    statuses: Collection[DeliveryStatus] | None = None,
+    changed_since: datetime | None = None,
 ) -> list[Delivery]:
-    """Deliveries, newest first, optionally only failed ones, of one subscription, or since a time."""
+    """Deliveries, newest first, optionally only failed ones (or those in ``statuses``), of one
+    subscription, created since a time, or last changed (attempted, settled) since one."""
     query = select(DeliveryRow).order_by(DeliveryRow.created_at.desc(), DeliveryRow.id).limit(limit)
     if subscription_id is not None:
         query = query.where(DeliveryRow.subscription_id == subscription_id)
     if failed:
         query = query.where(DeliveryRow.status == DeliveryStatus.FAILED.value)
+    if statuses is not None:
+        query = query.where(DeliveryRow.status.in_([s.value for s in statuses]))
     if since is not None:
         query = query.where(DeliveryRow.created_at >= since)
+    if changed_since is not None:
+        query = query.where(DeliveryRow.updated_at >= changed_since)
     return [_delivery(r) for r in await session.scalars(query)]
 
 
@@ -208,6 +268,17 @@ async def set_status(session: AsyncSession, delivery_id: str, status: DeliverySt
     row = await session.get(DeliveryRow, delivery_id)
     if row is not None:
         row.status, row.updated_at = status.value, at
+
+
+async def failing_by_subscription(session: AsyncSession) -> dict[str, int]:
+    """Per subscription, its deliveries retrying after a failed attempt (every active one listed, 0 if none)."""
+    retrying = await session.execute(
+        select(DeliveryRow.subscription_id, func.count())
+        .where(DeliveryRow.status == DeliveryStatus.RETRYING.value)
+        .group_by(DeliveryRow.subscription_id)
+    )
+    active = await session.scalars(select(SubscriptionRow.id).where(SubscriptionRow.active))
+    return dict.fromkeys(active, 0) | {subscription: count for subscription, count in retrying}
 
 
 async def attempts_of(session: AsyncSession, delivery_id: str) -> list[Attempt]:

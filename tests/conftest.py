@@ -8,9 +8,10 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from store.db import Database
-from tests.support.devserver import start_dev_server
-from tests.support.postgres import postgres_schema_url
-from tests.support.stack import running_stack
+from testkit.access import TEST_SECRET_KEYS
+from testkit.devserver import start_dev_server
+from testkit.postgres import postgres_schema_url
+from testkit.stack import running_stack
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +29,7 @@ def task_queue() -> str:
 
 @pytest.fixture
 async def sqlite_db(tmp_path) -> AsyncIterator[Database]:
-    db = Database(f"sqlite:///{tmp_path / 'bookflow.db'}")
+    db = Database(f"sqlite:///{tmp_path / 'bookflow.db'}", TEST_SECRET_KEYS)
     await db.migrate()
     yield db
     await db.dispose()
@@ -42,7 +43,7 @@ async def any_db(request, tmp_path) -> AsyncIterator[Database]:
         cleanup = None
     else:
         url, cleanup = await postgres_schema_url()
-    db = Database(url)
+    db = Database(url, TEST_SECRET_KEYS)
     await db.migrate()
     yield db
     await db.dispose()

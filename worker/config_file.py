@@ -6,6 +6,7 @@ import yaml
 from pydantic import ValidationError
 
 from domain.config import Configuration
+from domain.yaml_text import load_yaml
 from templates.validation import event_type_problems
 
 
@@ -19,7 +20,7 @@ def _path(location: tuple) -> str:
 
 def load(path: Path) -> Configuration:
     try:
-        document = yaml.safe_load(path.read_text())
+        document = load_yaml(path.read_text())
     except OSError as error:
         raise ConfigFileError(f"{path}: cannot read: {error.strerror}") from None
     except yaml.YAMLError as error:
@@ -34,8 +35,14 @@ def load(path: Path) -> Configuration:
 
 
 def check_references(path: Path, config: Configuration, known_user_ids: set[int]) -> None:
-    """Every host must be a user of this file or of the store."""
+    """Every host, schedule owner and out-of-office user must be a user of this file or of the store."""
     users = known_user_ids | {u.id for u in config.users}
+    owned = [(f"schedules.{i}.userId", s.owner_id) for i, s in enumerate(config.schedules)]
+    owned += [(f"outOfOffice.{i}.userId", o.user_id) for i, o in enumerate(config.out_of_office)]
+    owned += [(f"outOfOffice.{i}.toUserId", o.to_user_id) for i, o in enumerate(config.out_of_office) if o.to_user_id]
+    for where, user_id in owned:
+        if user_id not in users:
+            raise ConfigFileError(f"{path}: {where}: user {user_id} is not defined in the file or the store")
     for i, event_type in enumerate(config.event_types):
         for j, host in enumerate(event_type.hosts):
             if host.user_id not in users:

@@ -89,9 +89,16 @@ def _rate(settings: MessagingSettings, provider: str) -> float:
 
 
 def provider_workers(
-    client: Client, task_queue: str, activities: MessagingActivities, settings: MessagingSettings
+    client: Client,
+    task_queue: str,
+    activities: MessagingActivities,
+    settings: MessagingSettings,
+    grace: timedelta = timedelta(),
 ) -> list[Worker]:
-    """One worker per configured provider's task queue, rate-limited for that provider."""
+    """One worker per configured provider's task queue, rate-limited for that provider.
+
+    ``grace``: how long a send in flight may finish after shutdown begins.
+    """
     names = sorted({email_provider(settings).name, sms_provider(settings).name})
     return [
         Worker(
@@ -100,6 +107,7 @@ def provider_workers(
             activities=[activities.send_message],
             max_task_queue_activities_per_second=_rate(settings, name),
             max_concurrent_activities=50,
+            graceful_shutdown_timeout=grace,
         )
         for name in names
     ]

@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
@@ -11,6 +12,8 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.bookings import BookingActivities, EventDispatcher
+from activities.calendar_dispatch import CalendarDispatcher
+from activities.calendars import CalendarActivities, calendar_policy
 from activities.routing import RoutingActivities
 from activities.webhooks import WebhookActivities, WebhookDispatcher
 from domain.crm import CrmOwnerLookup
@@ -18,19 +21,33 @@ from domain.webhooks import WebhookSettings
 from store.db import Database
 from worker.crm import CrmRuntime
 from worker.messaging import WorkerGroup, messaging_activities, provider_workers
-from worker.routing_settings import RoutingSettings
-from worker.settings import MessagingSettings, Settings
+from worker.settings import MessagingSettings, Settings, load_settings
 from worker.telemetry import tracing_interceptors
 from workflows.booking import BookingWorkflow
+from workflows.calendar_events import DestinationEventWorkflow
+from workflows.calendar_sync import CalendarSyncWorkflow
 from workflows.delivery import DeliveryWorkflow
 from workflows.routing_response import RoutingResponseWorkflow
 from workflows.wrong_assignment import WrongAssignmentWorkflow
 
-WORKFLOWS: list[type] = [BookingWorkflow, DeliveryWorkflow, RoutingResponseWorkflow, WrongAssignmentWorkflow]
+WORKFLOWS: list[type] = [
+    BookingWorkflow,
+    DeliveryWorkflow,
+    RoutingResponseWorkflow,
+    WrongAssignmentWorkflow,
+    CalendarSyncWorkflow,
+    DestinationEventWorkflow,
+]
 
 # Libraries our pydantic types use that are deterministic and safe to share with the sandbox; passing
 # them through avoids re-importing them per workflow run (and the warnings when they import lazily).
 PASSTHROUGH = ("pydantic", "pydantic_core", "email_validator", "idna", "dns", "phonenumbers", "annotated_types")
+# A workflow task waits this long on the sticky queue of the worker that ran the workflow last before any
+# worker may take it: a killed worker's workflows move on after 1 s instead of the SDK's 10 s (issue 14).
+STICKY_QUEUE_TIMEOUT = timedelta(seconds=1)
+# Workflow tasks are pure CPU under one GIL, so more at once only makes each take longer: a worker takes
+# this many and leaves the rest queued in Temporal, where any worker (or a killed one's survivor) takes them.
+WORKFLOW_TASK_SLOTS = 10
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:
@@ -54,20 +71,23 @@ async def connect(settings: Settings) -> Client:
         api_key=api_key,
         tls=tls if tls else bool(api_key),
         data_converter=pydantic_data_converter,
-        interceptors=tracing_interceptors(),
+        interceptors=tracing_interceptors(settings.telemetry.otlp_endpoint, settings.telemetry.service_name),
     )
 
 
 def activities_for(
-    db: Database, dispatchers: Sequence[EventDispatcher] = (), crm_owners: Mapping[str, CrmOwnerLookup] | None = None
+    db: Database,
+    settings: Settings,
+    dispatchers: Sequence[EventDispatcher] = (),
+    crm_owners: Mapping[str, CrmOwnerLookup] | None = None,
 ) -> list[Any]:
-    """Every activity the worker registers, bound to its dependencies.
+    """Every activity the worker registers, bound to its dependencies and its sections of ``settings``.
 
     ``crm_owners`` maps a CRM app slug ("salesforce", "hubspot") to its owner lookup for routing.
     """
-    bookings = BookingActivities(db, list(dispatchers), booker_url=MessagingSettings().public_url)
-    settings = RoutingSettings()
-    routing = RoutingActivities(db, dispatchers, crm_owners, settings.no_event_minutes, settings.recent_booking_minutes)
+    bookings = BookingActivities(db, list(dispatchers), booker_url=settings.messaging.public_url)
+    timing = settings.routing
+    routing = RoutingActivities(db, dispatchers, crm_owners, timing.no_event_minutes, timing.recent_booking_minutes)
     return [bookings.reserve_slot, bookings.commit_transition, *routing.activities()]
 
 
@@ -80,32 +100,46 @@ def build_worker(
     webhooks: WebhookSettings | None = None,
     crm_owners: Mapping[str, CrmOwnerLookup] | None = None,
     crm: CrmRuntime | None = None,
+    settings: Settings | None = None,
 ) -> WorkerGroup:
     """The booking worker plus one rate-limited worker per message provider (``async with`` runs them all).
 
-    ``messaging`` defaults to the provider settings in the environment, ``webhooks`` likewise; the
-    webhook dispatcher is always added, so every event reaches its subscribers.
+    ``settings`` is the process's settings tree (loaded here when not given, as in tests); ``messaging``
+    ``webhooks`` and ``crm`` replace its sections. The webhook dispatcher is always added, so every event reaches
+    its subscribers.
     """
-    webhooks = webhooks or WebhookSettings()
+    settings = settings or load_settings()
+    webhooks = webhooks or settings.webhooks
     deliveries = WebhookActivities(db, webhooks)
-    dispatchers = [*dispatchers, WebhookDispatcher(db, client, task_queue, webhooks)]
-    messaging = messaging or MessagingSettings()
+    dispatchers = [
+        *dispatchers,
+        WebhookDispatcher(db, client, task_queue, webhooks),
+        CalendarDispatcher(db, client, task_queue),
+    ]
+    calendars = CalendarActivities(db, calendar_policy(webhooks.allow_private))
+    messaging = messaging or settings.messaging
     reminders = messaging_activities(db, task_queue, messaging)
-    # CRMs from the environment (SALESFORCE_*, HUBSPOT_*): their sync workers and routing's owner lookups.
-    crm = crm or CrmRuntime.from_env(db)
+    # CRMs with credentials (SALESFORCE_*, HUBSPOT_*): their sync workers and routing's owner lookups.
+    crm = crm or CrmRuntime.connect(db, settings.crm, settings.hubspot)
     crm_owners = crm.owner_lookups() if crm_owners is None else crm_owners
+    # On shutdown (SIGTERM) every worker stops polling and lets in-flight activities finish this long.
+    grace = timedelta(seconds=settings.shutdown_grace_seconds)
     main = Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=[
-            *activities_for(db, dispatchers, crm_owners),
+            *activities_for(db, settings, dispatchers, crm_owners),
             reminders.prepare_step,
             deliveries.attempt_delivery,
             deliveries.finish_delivery,
+            *calendars.activities(),
         ],
         activity_executor=ThreadPoolExecutor(max_workers=8),
         workflow_runner=workflow_runner(),
+        max_concurrent_workflow_tasks=WORKFLOW_TASK_SLOTS,
+        sticky_queue_schedule_to_start_timeout=STICKY_QUEUE_TIMEOUT,
+        graceful_shutdown_timeout=grace,
     )
-    crm_workers = crm.workers(client, task_queue)
-    return WorkerGroup([main, *provider_workers(client, task_queue, reminders, messaging), *crm_workers])
+    crm_workers = crm.workers(client, task_queue, grace)
+    return WorkerGroup([main, *provider_workers(client, task_queue, reminders, messaging, grace), *crm_workers])

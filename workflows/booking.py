@@ -3,12 +3,21 @@
 The workflow holds the booking's state and decides every transition. Timed actions come from one
 agenda derived from that state (domain.lifecycle.agenda), so a cancel or reschedule needs no clean-up:
 a cancelled booking simply has nothing left due.
+
+The close: once the agenda is empty the lifecycle has closed. From then on every change is refused
+(validators and handlers alike; the API answers 409) and signals are ignored, so no new work can start.
+``run`` returns when nothing is left: the agenda empty, every handler finished, every background
+reminder send and CRM step done. That background work finishes within a bound rather than being handed
+to a workflow of its own: each step retries for at most a day (workflows.reminders.STEP_DEADLINE,
+workflows.crm.STEP_DEADLINE), long enough to ride out a provider outage, and its result needs nothing
+from the booking's workflow. A hand-off would have to cancel a step mid-attempt and run it again
+elsewhere, racing the first attempt for a CRM create; a bound keeps one execution per step.
 """
 
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -16,7 +25,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.bookings import BookingActivities, PendingEvent, Reservation, Transition
+    from activities.bookings import BookingActivities, BookingChange, PendingEvent, Reservation, Transition
     from domain import lifecycle
     from domain import search_attributes as search
     from domain.booking import (
@@ -45,6 +54,14 @@ ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_inte
 ROUTING_SIGNAL_PATCH = "signal-routing-response"
 # BookingStatus is kept current in visibility (added after the first release; recorded histories lack it).
 SEARCH_ATTRIBUTES_PATCH = "search-attributes"
+# Changes after the close are refused and late signals ignored (recorded histories accepted them).
+CLOSED_PATCH = "refuse-after-close"
+# A participant's repeated join commits nothing (recorded histories committed each one).
+JOINS_PATCH = "joins-once-per-participant"
+# Commits send the changed fields, not the whole booking (recorded histories sent the whole booking).
+CHANGES_PATCH = "commit-changed-fields"
+# A long history continues as new when the server suggests it (recorded histories never did).
+CONTINUE_PATCH = "continue-as-new"
 
 
 def _refusal(error: TransitionRefused) -> ApplicationError:
@@ -59,6 +76,11 @@ def _refuse_unless(check: Any, *args: Any) -> None:
         raise _refusal(refused) from None
 
 
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The top-level wire fields of ``after`` that differ from ``before``."""
+    return {name: value for name, value in after.items() if before.get(name) != value}
+
+
 @workflow.defn
 class BookingWorkflow:
     @workflow.init
@@ -68,41 +90,85 @@ class BookingWorkflow:
         self._previous = start.previous
         self._lock = asyncio.Lock()
         self._changed = False
-        self._created = False
+        # A continued run took over a created booking; it commits its whole state once to be sure.
+        self._created = start.continued
+        self._stored: dict[str, Any] = {} if start.continued else start.booking.wire()
         self._reminders = ReminderSends()
         self._crm = CrmSyncs()
         # Only a workflow started with our search attributes (the cluster has them registered) updates them.
         self._indexed_status = workflow.info().typed_search_attributes.get(search.BOOKING_STATUS)
+        self._may_continue = False
 
     @workflow.run
     async def run(self, start: BookingInput) -> Booking:
-        async with self._lock:
-            await self._create()
-        filler = self._booking.routing.form_filler_id if self._booking.routing else None
-        if filler and self._previous is None and workflow.patched(ROUTING_SIGNAL_PATCH):
-            await self._tell_routing_response(filler)
+        # Asked once: a run replayed from a history recorded before this patch never continues as new.
+        self._may_continue = workflow.patched(CONTINUE_PATCH)
+        if not start.continued:
+            async with self._lock:
+                await self._create()
+            filler = self._booking.routing.form_filler_id if self._booking.routing else None
+            if filler and self._previous is None and workflow.patched(ROUTING_SIGNAL_PATCH):
+                await self._tell_routing_response(filler)
         while items := lifecycle.agenda(self._booking, self._keep_open):
+            if self._continue_suggested():
+                await self._continue_as_new()
             item = items[0]
             if await self._wait_until(item):
                 async with self._lock:
                     if item in lifecycle.agenda(self._booking, self._keep_open):
                         await self._fire(item)
+        # Closed: nothing new can start (changes are refused), so this wait ends once the work begun
+        # before the close is done, which each step's deadline bounds.
         await self._reminders.finish()
-        # CRM steps started by the last update handlers finish before the workflow does.
         await workflow.wait_condition(lambda: workflow.all_handlers_finished() and self._crm.idle())
         return self._booking
 
     async def _wait_until(self, item: AgendaItem) -> bool:
-        """Sleep until ``item`` is due; False if the booking changed first (the agenda is recomputed)."""
+        """Sleep until ``item`` is due; False if the booking changed first (the agenda is recomputed).
+
+        Also False when the server suggests continuing as new, so a flood of signals that change
+        nothing still lets the run hand over its history.
+        """
         delay = (item.due - workflow.now()).total_seconds()
         if delay <= 0:
             return True
         self._changed = False
         try:
-            await workflow.wait_condition(lambda: self._changed, timeout=delay)
+            await workflow.wait_condition(lambda: self._changed or self._continue_suggested(), timeout=delay)
         except TimeoutError:
             return True
         return False
+
+    def _continue_suggested(self) -> bool:
+        return self._may_continue and workflow.info().is_continue_as_new_suggested()
+
+    async def _continue_as_new(self) -> None:
+        """Hand the booking to a fresh run once no change is half-done and no background work runs.
+
+        Reminder sends and CRM steps are workflow tasks of this run, so the run waits for them
+        rather than abandon them; the new run starts from the booking as it is and creates nothing.
+        """
+        await workflow.wait_condition(
+            lambda: workflow.all_handlers_finished() and self._reminders.idle() and self._crm.idle()
+        )
+        workflow.continue_as_new(
+            BookingInput(booking=self._booking, keep_open_minutes=self._keep_open.total_seconds() / 60, continued=True),
+            search_attributes=workflow.info().typed_search_attributes,
+        )
+
+    def _closed(self) -> bool:
+        return lifecycle.closed(self._booking, self._keep_open)
+
+    def _check(self, check: Any, *args: Any) -> None:
+        """A handler's own check: the closed lifecycle first (for bookings that passed CLOSED_PATCH)."""
+        if workflow.patched(CLOSED_PATCH):
+            _refuse_unless(lifecycle.check_open, self._booking, self._keep_open)
+        _refuse_unless(check, *args)
+
+    def _validate(self, check: Any, *args: Any) -> None:
+        """A validator's check; validators leave no trace in the history, so need no patch."""
+        _refuse_unless(lifecycle.check_open, self._booking, self._keep_open)
+        _refuse_unless(check, *args)
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
@@ -135,13 +201,29 @@ class BookingWorkflow:
         self._booking = self._booking.model_copy(update={**changes, "trigger_counts": counts, "updated_at": now})
         self._changed = True
         self._index_status()
-        await workflow.execute_activity_method(
-            BookingActivities.commit_transition,
-            Transition(booking=self._booking, events=pending, at=now),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
-        )
+        await self._save(pending, now)
         self._crm.follow(self._booking, pending)
+
+    async def _save(self, pending: list[PendingEvent], now: datetime) -> None:
+        """Commit the booking's changed fields and ``pending`` through one activity."""
+        state = self._booking.wire()
+        if workflow.patched(CHANGES_PATCH):
+            change = BookingChange(uid=self._booking.uid, changes=_diff(self._stored, state), events=pending, at=now)
+            await workflow.execute_activity_method(
+                BookingActivities.commit_transition,
+                change,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+            )
+        else:
+            # Recorded histories hold the whole booking and its rendered events as the result: left undecoded.
+            await workflow.execute_activity(
+                "commit_transition",
+                Transition(booking=self._booking, events=pending, at=now),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+            )
+        self._stored = state
 
     def _index_status(self) -> None:
         """Upsert BookingStatus when it changed, so `bookflow ops` and the UI can filter by it."""
@@ -233,18 +315,18 @@ class BookingWorkflow:
     @workflow.update
     async def confirm(self, _request: ConfirmInput) -> Booking:
         async with self._turn():
-            _refuse_unless(lifecycle.check_confirm, self._booking)
+            self._check(lifecycle.check_confirm, self._booking)
             await self._commit([(Trigger.BOOKING_CREATED, {})], status=BookingStatus.ACCEPTED)
             return self._booking
 
     @confirm.validator
     def _validate_confirm(self, _request: ConfirmInput) -> None:
-        _refuse_unless(lifecycle.check_confirm, self._booking)
+        self._validate(lifecycle.check_confirm, self._booking)
 
     @workflow.update
     async def decline(self, request: DeclineInput) -> Booking:
         async with self._turn():
-            _refuse_unless(lifecycle.check_decline, self._booking)
+            self._check(lifecycle.check_decline, self._booking)
             await self._commit(
                 [(Trigger.BOOKING_REJECTED, {})],
                 status=BookingStatus.REJECTED,
@@ -254,12 +336,12 @@ class BookingWorkflow:
 
     @decline.validator
     def _validate_decline(self, _request: DeclineInput) -> None:
-        _refuse_unless(lifecycle.check_decline, self._booking)
+        self._validate(lifecycle.check_decline, self._booking)
 
     @workflow.update
     async def cancel(self, request: CancelInput) -> Booking:
         async with self._turn():
-            _refuse_unless(lifecycle.check_cancel, self._booking)
+            self._check(lifecycle.check_cancel, self._booking)
             await self._commit(
                 [(Trigger.BOOKING_CANCELLED, {"requestReschedule": False})],
                 status=BookingStatus.CANCELLED,
@@ -270,13 +352,13 @@ class BookingWorkflow:
 
     @cancel.validator
     def _validate_cancel(self, _request: CancelInput) -> None:
-        _refuse_unless(lifecycle.check_cancel, self._booking)
+        self._validate(lifecycle.check_cancel, self._booking)
 
     @workflow.update
     async def reschedule(self, request: RescheduleInput) -> Booking:
         """Move the booking: a new booking (new uid) takes the new slot, this one is cancelled."""
         async with self._turn():
-            _refuse_unless(lifecycle.check_reschedule, self._booking)
+            self._check(lifecycle.check_reschedule, self._booking)
             old = self._booking
             length = old.end - old.start
             draft = old.model_copy(
@@ -334,13 +416,13 @@ class BookingWorkflow:
 
     @reschedule.validator
     def _validate_reschedule(self, _request: RescheduleInput) -> None:
-        _refuse_unless(lifecycle.check_reschedule, self._booking)
+        self._validate(lifecycle.check_reschedule, self._booking)
 
     @workflow.update
     async def mark_absent(self, request: MarkAbsentInput) -> Booking:
         async with self._turn():
             emails = [str(a.email) for a in request.attendees]
-            _refuse_unless(lifecycle.check_mark_absent, self._booking, emails)
+            self._check(lifecycle.check_mark_absent, self._booking, emails)
             marks = {str(a.email).lower(): a.absent for a in request.attendees}
             attendees = [
                 a.model_copy(update={"absent": marks.get(str(a.email).lower(), a.absent)})
@@ -358,7 +440,7 @@ class BookingWorkflow:
 
     @mark_absent.validator
     def _validate_mark_absent(self, request: MarkAbsentInput) -> None:
-        _refuse_unless(lifecycle.check_mark_absent, self._booking, [str(a.email) for a in request.attendees])
+        self._validate(lifecycle.check_mark_absent, self._booking, [str(a.email) for a in request.attendees])
 
     # -- provider events --------------------------------------------------------------------------
 
@@ -366,6 +448,8 @@ class BookingWorkflow:
     async def payment_succeeded(self, payment: PaymentSucceeded) -> None:
         """Stripe said the payment succeeded; a repeated event id is ignored."""
         async with self._turn():
+            if self._ignored_after_close(f"payment {payment.payment_event_id}"):
+                return
             if payment.payment_event_id in self._booking.payment_event_ids:
                 return
             seen = [*self._booking.payment_event_ids, payment.payment_event_id]
@@ -389,8 +473,21 @@ class BookingWorkflow:
 
     @workflow.signal
     async def participant_joined(self, join: ParticipantJoin) -> None:
+        """Someone joined the call; only a participant's first (earliest) join changes the booking."""
         async with self._turn():
-            await self._commit([], joins=[*self._booking.joins, join])
+            if self._ignored_after_close("a participant's join"):
+                return
+            if not workflow.patched(JOINS_PATCH):
+                await self._commit([], joins=[*self._booking.joins, join])
+            elif lifecycle.first_join(self._booking, join):
+                await self._commit([], joins=lifecycle.with_join(self._booking, join))
+
+    def _ignored_after_close(self, what: str) -> bool:
+        """Whether a signal arrived after the close (it changes nothing; a signal cannot be refused)."""
+        if not self._closed() or not workflow.patched(CLOSED_PATCH):
+            return False
+        workflow.logger.info("%s ignored: booking %s has closed", what, self._booking.uid)
+        return True
 
 
 def _stamp(moment: Any) -> str:

@@ -30,6 +30,10 @@ CREATE_RETRY = RetryPolicy(
 UPDATE_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=10)
 )
+# Retries stop after a day, so a booking's workflow ends within a day of its close (see
+# workflows.booking); a step that gives up is logged with its cause. Recorded histories lack it.
+STEP_DEADLINE = timedelta(days=1)
+DEADLINE_PATCH = "crm-step-deadline"
 
 ACTIONS: dict[Trigger, CrmAction] = {
     Trigger.BOOKING_CREATED: CrmAction.CREATED,
@@ -75,8 +79,9 @@ class CrmSyncs:
                 request,
                 task_queue=queue,
                 start_to_close_timeout=SYNC_TIMEOUT,
+                schedule_to_close_timeout=STEP_DEADLINE if workflow.patched(DEADLINE_PATCH) else None,
                 retry_policy=CREATE_RETRY if creates else UPDATE_RETRY,
             )
         except ActivityError as failed:
-            # Only a bug gets here (outages are retried, refusals stored); keep the booking alive.
+            # A bug, or an outage that outlasted STEP_DEADLINE (refusals are stored); keep the booking alive.
             workflow.logger.error("%s step %s failed: %s", request.provider, request.step_id, failed.cause)

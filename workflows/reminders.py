@@ -24,6 +24,10 @@ PREPARE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_inter
 SEND_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=5)
 )
+# ...for at most a day, so a booking's workflow ends within a day of its close (see workflows.booking);
+# a send that gives up is logged with its cause. Recorded histories scheduled sends without it.
+STEP_DEADLINE = timedelta(days=1)
+DEADLINE_PATCH = "reminder-step-deadline"
 
 
 class ReminderSends:
@@ -39,17 +43,22 @@ class ReminderSends:
     async def finish(self) -> None:
         await asyncio.gather(*self._tasks)
 
+    def idle(self) -> bool:
+        """No send is running."""
+        return all(task.done() for task in self._tasks)
+
     async def _send(self, booking: Booking, key: str) -> None:
         try:
             messages = await workflow.execute_activity_method(
                 MessagingActivities.prepare_step,
                 StepFiring(booking=booking, key=key, fired_at=workflow.now()),
                 start_to_close_timeout=PREPARE_TIMEOUT,
+                schedule_to_close_timeout=_deadline(),
                 retry_policy=PREPARE_RETRY,
             )
             await asyncio.gather(*(self._deliver(m) for m in messages))
         except ActivityError as failed:
-            # Only a bug gets here (every provider failure is retried or recorded); keep the booking alive.
+            # A bug, or a send that outlasted STEP_DEADLINE (other failures are recorded); keep the booking alive.
             workflow.logger.error("reminder %s of booking %s failed: %s", key, booking.uid, failed.cause)
 
     async def _deliver(self, message: OutgoingMessage) -> None:
@@ -58,5 +67,10 @@ class ReminderSends:
             message,
             task_queue=message.queue,
             start_to_close_timeout=timedelta(seconds=message.attempt_timeout_seconds),
+            schedule_to_close_timeout=_deadline(),
             retry_policy=SEND_RETRY,
         )
+
+
+def _deadline() -> timedelta | None:
+    return STEP_DEADLINE if workflow.patched(DEADLINE_PATCH) else None

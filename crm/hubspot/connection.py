@@ -1,9 +1,11 @@
 """One authenticated, rate-limited way to call HubSpot through ``hubspot-api-client``.
 
-Every call goes through ``HubSpotConnection.call``: it waits for the client-side budget, attaches a
-valid token (refreshing OAuth tokens before expiry and once on a 401), retries a 429 after its
-Retry-After (bounded), and turns any failure into a ``HubSpotError`` carrying a ``SyncError``.
-The client is synchronous (urllib3); callers run ``call`` in a worker thread.
+Every call goes through ``HubSpotConnection.call``: it checks the client-side budget, attaches a
+valid token (refreshing OAuth tokens before expiry and once on a 401), and turns any failure into a
+``HubSpotError`` carrying a ``SyncError``. Nothing here waits: a 429, or a budget that is spent, is
+raised as a retryable error carrying the wait, and the activity hands that wait to Temporal's retry
+policy (``ApplicationError(next_retry_delay=...)``). The client is synchronous (urllib3); callers run
+``call`` in a worker thread.
 """
 
 import collections
@@ -16,13 +18,13 @@ import urllib3
 from hubspot import HubSpot
 from hubspot.discovery.discovery_base import DiscoveryBase
 
+from crm.base import SyncError
 from crm.hubspot.errors import API_EXCEPTIONS, HubSpotError, connection_error, from_api_exception
 from crm.hubspot.settings import HubSpotSettings
 
 T = TypeVar("T")
 REFRESH_MARGIN_SECONDS = 60.0
 WINDOW_SECONDS = 10.0
-DEFAULT_429_WAIT_SECONDS = 1.0
 
 
 class RequestBudget:
@@ -33,18 +35,23 @@ class RequestBudget:
         self._sent: collections.deque[float] = collections.deque()
         self._lock = threading.Lock()
 
-    def acquire(self) -> None:
-        """Block until one more request fits in the window, then count it."""
-        while True:
-            with self._lock:
-                now = time.monotonic()
-                while self._sent and now - self._sent[0] >= WINDOW_SECONDS:
-                    self._sent.popleft()
-                if len(self._sent) < self._limit:
-                    self._sent.append(now)
-                    return
-                wait = WINDOW_SECONDS - (now - self._sent[0])
-            time.sleep(wait)
+    def take(self) -> float:
+        """Count one request and return 0, or return the seconds until one fits (counting nothing)."""
+        with self._lock:
+            now = time.monotonic()
+            while self._sent and now - self._sent[0] >= WINDOW_SECONDS:
+                self._sent.popleft()
+            if len(self._sent) < self._limit:
+                self._sent.append(now)
+                return 0.0
+            return WINDOW_SECONDS - (now - self._sent[0])
+
+
+def budget_spent(operation: str, wait: float) -> HubSpotError:
+    """Our own burst limit is reached: retry after ``wait`` seconds, as after HubSpot's 429."""
+    message = f"{operation}: the client-side budget of HubSpot requests per 10 s is spent"
+    error = SyncError(provider="hubspot", code="RATE_LIMITS", message=message)
+    return HubSpotError(error, status=None, retryable=True, retry_after=wait)
 
 
 class HubSpotConnection:
@@ -61,14 +68,13 @@ class HubSpotConnection:
     def call(self, operation: str, request: Callable[[HubSpot], T]) -> T:
         """Run ``request`` with an authenticated client; ``operation`` names it in errors.
 
-        429 answers are retried in place after their Retry-After, up to ``max_rate_limit_retries``
-        times when the wait is at most ``max_retry_after_seconds``; otherwise the retryable error is
-        raised so the activity retries later. A 401 under OAuth refreshes the token once.
+        A 429 is raised at once as a retryable ``HubSpotError`` with its Retry-After (never waited
+        here: the activity's retry policy waits). A 401 under OAuth refreshes the token once.
         """
-        rate_limited = 0
         refreshed = False
         while True:
-            self._budget.acquire()
+            if (wait := self._budget.take()) > 0:
+                raise budget_spent(operation, wait)
             try:
                 return request(self._client(operation))
             except API_EXCEPTIONS as exc:
@@ -79,15 +85,7 @@ class HubSpotConnection:
                 self._refresh(operation, force=True)
                 refreshed = True
                 continue
-            if error.status == 429 and self._may_wait(error, rate_limited):
-                time.sleep(error.retry_after if error.retry_after is not None else DEFAULT_429_WAIT_SECONDS)
-                rate_limited += 1
-                continue
             raise error
-
-    def _may_wait(self, error: HubSpotError, attempts: int) -> bool:
-        wait = error.retry_after if error.retry_after is not None else DEFAULT_429_WAIT_SECONDS
-        return attempts < self.settings.max_rate_limit_retries and wait <= self.settings.max_retry_after_seconds
 
     def _client(self, operation: str) -> HubSpot:
         if self.settings.uses_oauth and time.monotonic() >= self._expires_at - REFRESH_MARGIN_SECONDS:

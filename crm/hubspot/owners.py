@@ -5,6 +5,7 @@ if that person hosts the event type. Every step lands in the trace, found or not
 """
 
 import asyncio
+import time
 
 from hubspot.crm.contacts import BatchReadInputSimplePublicObjectId, SimplePublicObjectId
 
@@ -125,3 +126,25 @@ def _decision(record_type: str | None, record_id: str | None, step: str, outcome
         record_id=record_id,
         trace=[TraceStep(step=step, outcome=outcome, reason=reason)],
     )
+
+
+class OwnerIds:
+    """HubSpot owner ids by email (owners API), cached: a meeting's ``hubspot_owner_id`` is its host's."""
+
+    def __init__(self, connection: HubSpotConnection, ttl_seconds: float = 3600) -> None:
+        self._connection = connection
+        self._ttl = ttl_seconds
+        self._cache: dict[str, tuple[float, str | None]] = {}
+
+    def of(self, email: str) -> str | None:
+        """The id of the active owner with this email, or None (also remembered, for the TTL)."""
+        key = email.strip().lower()
+        hit = self._cache.get(key)
+        if hit is not None and time.monotonic() - hit[0] < self._ttl:
+            return hit[1]
+        page = self._connection.call(
+            "find owner by email", lambda h: h.crm.owners.owners_api.get_page(email=key, archived=False, limit=1)
+        )
+        found = next((o.id for o in page.results or [] if (o.email or "").lower() == key), None)
+        self._cache[key] = (time.monotonic(), found)
+        return found

@@ -28,6 +28,7 @@ from crm.hubspot.meeting import (
     meeting_properties,
     no_show_note,
 )
+from crm.hubspot.owners import OwnerIds
 from crm.hubspot.records import HubSpotRecords, Person
 from crm.mappings import API_NAME, FieldMappings, MappingMoment
 from domain.base import CamelModel
@@ -62,6 +63,7 @@ class HubSpotBookingSync(BlockingBookingSync):
         self._records = HubSpotRecords(connection)
         self._fields = FieldWriter(connection, self._options.mappings)
         self._key_ready = False
+        self._owner_ids = OwnerIds(connection)
 
     # -- crm.base.BookingSync ----------------------------------------------------------------------
 
@@ -98,7 +100,7 @@ class HubSpotBookingSync(BlockingBookingSync):
         self, booking: Booking, meeting_id: str | None, outcome: MeetingOutcome, errors: list[SyncError]
     ) -> SyncResult:
         contacts = self._contacts(booking)
-        properties = meeting_properties(booking, outcome) | self._key(booking, errors)
+        properties = meeting_properties(booking, outcome) | self._key(booking, errors) | self._owner(booking)
         current = self._read_meeting(meeting_id, errors) if meeting_id else None
         if meeting_id and current is None:
             meeting_id = None  # deleted in HubSpot: make a new one rather than lose the booking
@@ -108,6 +110,11 @@ class HubSpotBookingSync(BlockingBookingSync):
         self._associate(meeting_id, list(contacts.values()))
         errors += self._fields.write_person(self._records, booking, "booking", contacts)
         return SyncResult(external_id=meeting_id, person_ids=sorted(set(contacts.values())), errors=errors)
+
+    def _owner(self, booking: Booking) -> dict[str, str]:
+        """The meeting's owner: the HubSpot owner whose email is the host's (none if no such owner)."""
+        owner_id = self._owner_ids.of(str(booking.organizer.email))
+        return {"hubspot_owner_id": owner_id} if owner_id else {}
 
     def _update_only(
         self, booking: Booking, meeting_id: str, properties: dict[str, str], moment: MappingMoment | None

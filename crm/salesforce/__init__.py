@@ -1,1 +1,1 @@
-"""Salesforce: connection, account resolution, owner routing, booking sync and a REST emulator."""
+"""Salesforce: connection, account resolution, owner routing and booking sync."""

@@ -90,7 +90,6 @@ class SalesforceSettings(CamelModel):
     no_show_field: str | None = Field(
         default=None, pattern=API_NAME, description="Boolean Event field that receives no-show data."
     )
-    book_with_attendee_owner: bool = Field(default=False, description="RR: route to the record owner.")
     owner_record: AttendeeRecord = AttendeeRecord.CONTACT
     fallback_to_lead_owner: bool = False
     account_lookup_field: str | None = Field(

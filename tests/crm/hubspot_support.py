@@ -4,10 +4,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crm.hubspot.connection import HubSpotConnection
-from crm.hubspot.emulator import HubSpotEmulator
 from crm.hubspot.settings import HubSpotSettings
 from domain.booking import Attendee, Booking, BookingStatus
 from domain.config import EventType, Host, User
+from testkit.hubspot import HubSpotEmulator
 
 TOKEN = "pat-na1-test-token-0123456789"
 START = datetime(2030, 3, 4, 15, 30, tzinfo=UTC)

@@ -3,8 +3,8 @@
 from pathlib import Path
 
 from crm.salesforce.connection import SalesforceConnection
-from crm.salesforce.emulator import SalesforceEmulator
 from crm.salesforce.settings import SalesforceCredential
+from testkit.salesforce import SalesforceEmulator
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WATERFALL = FIXTURES / "salesforce_waterfall.json"

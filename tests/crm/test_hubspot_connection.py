@@ -2,17 +2,21 @@
 
 import socket
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from pydantic import ValidationError
+from temporalio.exceptions import ApplicationError
 
+from activities.crm_providers import ConfiguredOwnerLookup, HubSpotClient
 from crm.hubspot.connection import HubSpotConnection
-from crm.hubspot.emulator import HubSpotEmulator
 from crm.hubspot.errors import HubSpotError
 from crm.hubspot.owners import HubSpotOwnerLookup
 from crm.hubspot.settings import HubSpotSettings
 from domain.crm import OwnerQuery
-from tests.crm.hubspot_support import TOKEN
+from testkit.hubspot import HubSpotEmulator
+from tests.crm.hubspot_support import TOKEN, connect
+from worker.settings import load_settings
 
 SECRET = "client-secret-never-shown"
 REFRESH = "refresh-token-never-shown"
@@ -77,7 +81,7 @@ def test_settings_come_from_the_environment_and_hide_secrets(
 ) -> None:
     monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", TOKEN)
     monkeypatch.setenv("HUBSPOT_API_BASE_URL", emulator.base_url)
-    settings = HubSpotSettings()
+    settings = load_settings().hubspot
 
     assert TOKEN not in repr(settings) and not settings.uses_oauth
     assert _lookup_owner(HubSpotConnection(settings)) == "olga@bookflow.com"
@@ -103,3 +107,16 @@ def test_an_unreachable_hubspot_is_a_retryable_connection_error() -> None:
     with pytest.raises(HubSpotError) as caught:
         _lookup_owner(HubSpotConnection(settings))
     assert caught.value.retryable and caught.value.error.code == "CONNECTION_ERROR"
+
+
+async def test_routings_owner_lookup_hands_a_429s_retry_after_to_temporal(emulator: HubSpotEmulator, sqlite_db) -> None:
+    emulator.inject_fault("POST", "/crm/v3/objects/contacts/batch/read", 429, times=1, retry_after="42")
+    lookup = ConfiguredOwnerLookup(sqlite_db, HubSpotClient(connect(emulator)))
+    query = OwnerQuery(attendee_email="ada@acme.com", host_emails=["olga@bookflow.com"], crm_app_slug="hubspot")
+
+    with pytest.raises(ApplicationError) as caught:
+        await lookup.find_owner(query)  # not waited in place: the activity's retry waits
+
+    assert caught.value.type == "CrmUnavailable" and caught.value.next_retry_delay == timedelta(seconds=42)
+    assert len(emulator.requests_to("POST", "/crm/v3/objects/contacts/batch/read")) == 1
+    assert (await lookup.find_owner(query)).owner_email == "olga@bookflow.com"  # what the retry finds

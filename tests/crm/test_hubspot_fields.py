@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 
-from crm.hubspot.emulator import HubSpotEmulator, PropertyDef
 from crm.hubspot.sync import HubSpotBookingSync, HubSpotSyncOptions
 from crm.mappings import FieldMappings
+from testkit.hubspot import HubSpotEmulator, PropertyDef
 from tests.crm.hubspot_support import START, TOKEN, connect, make_booking
 
 MEETINGS = "/crm/v3/objects/meetings"

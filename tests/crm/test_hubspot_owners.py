@@ -4,10 +4,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from crm.hubspot.emulator import HubSpotEmulator
 from crm.hubspot.errors import HubSpotError
 from crm.hubspot.owners import HubSpotOwnerLookup, HubSpotOwnerOptions
 from domain.crm import CrmOwnerLookup, OwnerQuery
+from testkit.hubspot import HubSpotEmulator
 from tests.crm.hubspot_support import TOKEN, connect
 
 

@@ -4,15 +4,20 @@ A booking, its reschedule, cancellation and no-show leave ONE meeting with the r
 associations and outcome at each step.
 """
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
 
-from crm.hubspot.emulator import HubSpotEmulator
+from activities.crm import CrmAction, CrmActivities, CrmSyncRequest
+from activities.crm_providers import HubSpotClient
 from crm.hubspot.errors import HubSpotError
 from crm.hubspot.sync import HubSpotBookingSync, HubSpotSyncOptions
 from domain.booking import Attendee
+from testkit.hubspot import HubSpotEmulator
 from tests.crm.hubspot_support import CREATED, START, TOKEN, connect, make_booking
 
 MEETINGS = "/crm/v3/objects/meetings"
@@ -210,27 +215,53 @@ async def test_retry_after_a_failure_midway_converges_on_one_complete_meeting(em
     assert _linked(emulator, meeting["id"], "companies") == {ids["primary"]}
 
 
-async def test_a_429_is_retried_after_its_retry_after(emulator: HubSpotEmulator) -> None:
-    emulator.inject_fault("POST", MEETINGS, 429, times=1, retry_after="0.3")
+async def test_a_429_is_raised_at_once_with_its_retry_after_and_the_retry_converges(
+    emulator: HubSpotEmulator,
+) -> None:
+    emulator.inject_fault("POST", MEETINGS, 429, times=1, retry_after="120")
+    sync = HubSpotBookingSync(connect(emulator))
 
-    result = await HubSpotBookingSync(connect(emulator)).on_created(make_booking())
+    clock = time.monotonic()
+    with pytest.raises(HubSpotError) as caught:
+        await sync.on_created(make_booking())
+
+    # Not waited in place: the wait travels with the error to the activity's retry policy.
+    assert time.monotonic() - clock < 60
+    assert caught.value.retryable and caught.value.retry_after == 120.0
+    assert caught.value.error.code == "RATE_LIMITS"
+    assert len(emulator.requests_to("POST", MEETINGS)) == 1
+
+    result = await sync.on_created(make_booking())  # what Temporal's retry runs
 
     refused, accepted = emulator.requests_to("POST", MEETINGS)
-    assert accepted.at - refused.at >= 0.3
     assert refused.body == accepted.body
     assert _only_meeting(emulator)["id"] == result.external_id
 
 
-async def test_a_429_beyond_the_bound_is_raised_with_its_retry_after(emulator: HubSpotEmulator) -> None:
-    emulator.inject_fault("POST", MEETINGS, 429, times=1, retry_after="120")
-    sync = HubSpotBookingSync(connect(emulator, max_retry_after_seconds=1.0))
+async def test_a_spent_request_budget_is_raised_with_the_wait_not_slept(emulator: HubSpotEmulator) -> None:
+    connection = connect(emulator, max_requests_per_10s=2)
+    _crm_of_ada(emulator)
 
     with pytest.raises(HubSpotError) as caught:
-        await sync.on_created(make_booking())
+        await HubSpotBookingSync(connection).on_created(make_booking())
 
-    assert caught.value.retryable and caught.value.retry_after == 120.0
-    assert caught.value.error.code == "RATE_LIMITS"
-    assert len(emulator.requests_to("POST", MEETINGS)) == 1  # not waited in place
+    assert caught.value.retryable and caught.value.error.code == "RATE_LIMITS"
+    assert caught.value.retry_after is not None and 0 < caught.value.retry_after <= 10
+    assert len(emulator.requests) == 2  # the budget, and not one request more
+
+
+async def test_the_activity_hands_hubspots_retry_after_to_temporal(emulator: HubSpotEmulator, sqlite_db) -> None:
+    emulator.inject_fault("POST", MEETINGS, 429, times=1, retry_after="42")
+    activities = CrmActivities(sqlite_db, "hubspot", HubSpotClient(connect(emulator)))
+    request = CrmSyncRequest(step_id="s-1", provider="hubspot", action=CrmAction.CREATED, booking=make_booking())
+
+    with pytest.raises(ApplicationError) as caught:
+        await ActivityEnvironment().run(activities.sync_booking, request)
+
+    assert caught.value.type == "CrmUnavailable" and not caught.value.non_retryable
+    assert caught.value.next_retry_delay == timedelta(seconds=42)
+    outcome = await ActivityEnvironment().run(activities.sync_booking, request)
+    assert outcome.external_id == _only_meeting(emulator)["id"]
 
 
 async def test_client_errors_are_raised_not_swallowed(emulator: HubSpotEmulator) -> None:

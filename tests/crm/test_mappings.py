@@ -12,9 +12,9 @@ from crm.mappings import (
     render_json_schema,
     validate_mappings,
 )
-from crm.salesforce.emulator import SalesforceEmulator
 from crm.salesforce.settings import SalesforceSettings
 from crm.salesforce.validate import validate_salesforce_mappings
+from testkit.salesforce import SalesforceEmulator
 from tests.crm.sf_support import WATERFALL, connect
 
 

@@ -4,10 +4,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from crm.salesforce.emulator import SalesforceEmulator
 from crm.salesforce.owner import SalesforceOwnerLookup
 from crm.salesforce.settings import SalesforceSettings
 from domain.crm import OwnerQuery
+from testkit.salesforce import SalesforceEmulator
 from tests.crm.sf_support import HOSTS, WATERFALL, connect
 
 

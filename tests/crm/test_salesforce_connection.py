@@ -5,8 +5,8 @@ from collections.abc import Iterator
 import pytest
 
 from crm.salesforce.connection import API_USAGE, SalesforceApiError, SalesforceConnection
-from crm.salesforce.emulator import SalesforceEmulator
 from crm.salesforce.settings import SalesforceCredential
+from testkit.salesforce import SalesforceEmulator
 from tests.crm.sf_support import WATERFALL, connect
 
 

@@ -5,11 +5,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crm.salesforce.emulator import SalesforceEmulator
 from crm.salesforce.settings import SalesforceSettings
 from crm.salesforce.sync import SalesforceBookingSync
 from domain.booking import Attendee, Booking, BookingStatus
 from domain.config import EventType, Host, User
+from testkit.salesforce import SalesforceEmulator
 from tests.crm.sf_support import WATERFALL, connect
 
 START = datetime(2030, 3, 4, 15, 0, tzinfo=UTC)

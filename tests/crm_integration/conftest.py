@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from crm.hubspot.emulator import HubSpotEmulator
-from crm.salesforce.emulator import SalesforceEmulator
 from store import config as config_store
+from testkit.hubspot import HubSpotEmulator
+from testkit.salesforce import SalesforceEmulator
+from testkit.stack import Stack, running_stack
 from tests.crm_integration.support import HUBSPOT_TOKEN, configuration, salesforce_fixture
-from tests.support.stack import Stack, running_stack
 from worker.crm_config import check_crm
 
 

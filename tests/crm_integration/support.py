@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.config import Configuration, EventType, Host, User
+from testkit.stack import open_all_week
 
 HAL = User(id=1, name="Hal Host", email="hal@bookflow.io", username="hal")
 BOB = User(id=2, name="Bob Rep", email="bob@bookflow.io", username="bob")
@@ -27,6 +28,7 @@ def event_types() -> list[EventType]:
             "title": f"Call {id}",
             "length_in_minutes": 30,
             "hosts": [Host(user_id=1)],
+            "minimum_booking_notice": 0,
         }
         return EventType(**(base | fields))
 
@@ -75,7 +77,12 @@ CRM_SECTION: dict[str, Any] = {
 
 
 def configuration(crm: dict[str, Any] | None = None) -> Configuration:
-    return Configuration(users=USERS, event_types=event_types(), crm=CRM_SECTION if crm is None else crm)
+    return Configuration(
+        users=USERS,
+        schedules=open_all_week(USERS),
+        event_types=event_types(),
+        crm=CRM_SECTION if crm is None else crm,
+    )
 
 
 def salesforce_fixture() -> dict[str, Any]:

@@ -15,10 +15,11 @@ from domain.config import Configuration
 from store import config as config_store
 from store import crm as crm_store
 from store.db import Database
+from testkit.stack import Stack, eventually, soon
 from tests.crm_integration.support import BOOKER, HAL, SF_DELETE, configuration, event_types, mapping
-from tests.support.stack import Stack, eventually, soon
 from worker.cli import app
-from worker.crm import CrmSettings, salesforce_connection
+from worker.crm import salesforce_connection
+from worker.settings import load_settings
 
 
 async def bookflow(*args: str, env: dict[str, str] | None = None):
@@ -106,7 +107,7 @@ async def test_crm_validate_checks_mappings_against_the_orgs_describe(tmp_path, 
 async def test_a_repeated_step_repeats_nothing(sqlite_db, salesforce, crm_env):
     async with sqlite_db.transaction() as session:
         await config_store.apply_configuration(session, configuration())
-    activities = CrmActivities(sqlite_db, "salesforce", SalesforceClient(salesforce_connection(CrmSettings())))
+    activities = CrmActivities(sqlite_db, "salesforce", SalesforceClient(salesforce_connection(load_settings().crm)))
     booking = _booking()
     request = CrmSyncRequest(
         step_id="b1:BOOKING_CREATED:0:salesforce", provider="salesforce", action=CrmAction.CREATED, booking=booking

@@ -1,12 +1,13 @@
 """A booking's life as ONE HubSpot meeting, through the API, the workflow and hubspot-api-client."""
 
 from datetime import UTC, timedelta
+from itertools import pairwise
 
-from crm.hubspot.emulator import HubSpotEmulator
 from crm.hubspot.meeting import hubspot_datetime
 from store import crm as crm_store
+from testkit.hubspot import HubSpotEmulator
+from testkit.stack import Stack, eventually, soon
 from tests.crm_integration.support import BOOKER, HS, PLAIN
-from tests.support.stack import Stack, eventually, soon
 
 
 def _meetings(hubspot: HubSpotEmulator):
@@ -61,7 +62,7 @@ async def test_booking_reschedule_no_show_and_cancel_keep_one_truthful_meeting(o
         assert await crm_store.list_errors(session) == []
 
 
-async def test_a_429_is_retried_after_its_retry_after_and_a_plain_booking_touches_no_crm(
+async def test_a_429_is_retried_by_temporal_after_its_retry_after_and_a_plain_booking_touches_no_crm(
     org: Stack, hubspot, salesforce
 ):
     plain = await org.book(PLAIN, soon(3 * 86400).replace(microsecond=0))
@@ -73,7 +74,9 @@ async def test_a_429_is_retried_after_its_retry_after_and_a_plain_booking_touche
         record = await crm_store.get_record(session, booking["uid"], "hubspot")
         assert record is not None and record.external_id == meeting["id"]
         assert not await crm_store.has_steps(session, plain["uid"], "hubspot")
-    assert len(hubspot.requests_to("POST", "/crm/v3/objects/meetings")) == 6  # five 429s, then created
+    posts = hubspot.requests_to("POST", "/crm/v3/objects/meetings")
+    assert len(posts) == 6  # five 429s, each retried by Temporal after its Retry-After, then created
+    assert all(later.at - earlier.at >= 1 for earlier, later in pairwise(posts))
     assert salesforce.calls == 0
     history = [e async for e in org.client.get_workflow_handle(plain["uid"]).fetch_history_events()]
     scheduled = [

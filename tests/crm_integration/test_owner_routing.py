@@ -2,8 +2,8 @@
 booker's country from the request headers, is picked only when that owner hosts the event type."""
 
 from store import crm as crm_store
+from testkit.stack import Stack
 from tests.crm_integration.support import BOB, HAL, routing_form
-from tests.support.stack import Stack
 
 
 async def _submit(org: Stack, email: str, headers: dict[str, str]) -> dict:

@@ -2,10 +2,10 @@
 
 from datetime import timedelta
 
-from crm.salesforce.emulator import SalesforceEmulator
 from store import crm as crm_store
+from testkit.salesforce import SalesforceEmulator
+from testkit.stack import Stack, eventually, soon
 from tests.crm_integration.support import BOOKER, SF_DELETE, SF_WRITE, parse_time
-from tests.support.stack import Stack, eventually, soon
 
 
 async def _events(salesforce: SalesforceEmulator) -> list[dict]:

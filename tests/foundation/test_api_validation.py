@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.support.stack import event_type, seed, soon
+from testkit.stack import event_type, seed, soon
 
 VALID = {"eventTypeId": 1, "attendee": {"name": "Bo", "email": "bo@example.com", "timeZone": "Europe/Rome"}}
 

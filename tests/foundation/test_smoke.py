@@ -1,4 +1,4 @@
-from tests.support.stack import event_type, eventually, seed, soon
+from testkit.stack import event_type, eventually, seed, soon
 
 
 async def test_booking_is_created_accepted_and_logged(stack):

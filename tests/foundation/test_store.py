@@ -8,7 +8,7 @@ import pytest
 from domain.booking import Attendee, Booking, BookingEvent, BookingStatus
 from domain.config import Configuration
 from store import bookings, config, events
-from tests.support.stack import ORGANIZER, event_type, seed
+from testkit.stack import ORGANIZER, event_type, seed
 
 START = datetime(2030, 5, 1, 9, 0, tzinfo=UTC)
 

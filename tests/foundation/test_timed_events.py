@@ -1,13 +1,14 @@
 """Timed actions fire from the booking's own durable timers: meeting start and end, no-show checks."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from temporalio.client import WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
 from domain.booking import Booking, BookingInput, BookingStatus, ConfirmInput
 from store import events
-from tests.support.stack import event_type, eventually, running_stack, running_worker, seed, soon
+from testkit.history import timers_fired, timers_started
+from testkit.stack import event_type, eventually, running_stack, running_worker, seed, soon
 from workflows.booking import BookingWorkflow
 
 SECONDS = timedelta(seconds=1)
@@ -29,7 +30,8 @@ async def test_meeting_started_and_ended_fire_at_start_and_end(stack):
 async def test_cancelled_booking_has_nothing_left_to_fire(stack):
     et = event_type(1)
     await seed(stack.db, et)
-    booking = await stack.start_workflow(et, soon(2), 1 * SECONDS)
+    # The meeting starts in 30 s: ample time for the cancel to land first on a busy machine.
+    booking = await stack.start_workflow(et, soon(30), 1 * SECONDS)
     await eventually(lambda: stack.triggers(booking.uid), lambda t: t == ["BOOKING_CREATED"])
     response = await stack.http.post(f"/v2/bookings/{booking.uid}/cancel", json={})
     assert response.status_code == 200
@@ -39,7 +41,8 @@ async def test_cancelled_booking_has_nothing_left_to_fire(stack):
 
 
 async def test_host_no_show_fires_and_guest_who_joined_is_not_reported(stack):
-    et = event_type(1, host_no_show_after_minutes=0.03, guest_no_show_after_minutes=0.03)
+    # The checks run 6 s after the start: ample time for the guest's join to arrive before them.
+    et = event_type(1, host_no_show_after_minutes=0.1, guest_no_show_after_minutes=0.1)
     await seed(stack.db, et)
     booking = await stack.start_workflow(et, soon(1), 10 * SECONDS)
     joined = await stack.http.post(f"/v2/bookings/{booking.uid}/participants", json={"email": "bo@example.com"})
@@ -71,20 +74,18 @@ async def test_timed_events_fire_exactly_once_across_a_worker_restart(temporal_e
     et = event_type(1)
     await seed(sqlite_db, et)
     async with running_stack(temporal_env.client, sqlite_db, task_queue) as stack:
-        booking = await stack.start_workflow(et, soon(3), 2 * SECONDS)
+        booking = await stack.start_workflow(et, soon(5), 2 * SECONDS)
         await eventually(lambda: stack.triggers(booking.uid), lambda t: t == ["BOOKING_CREATED"])
-    # No worker runs while the meeting starts and ends.
-    await eventually(lambda: _past(booking.end), bool, timeout=15)
+        # The worker stops once the workflow has set the timer of the meeting's start.
+        await eventually(lambda: timers_started(temporal_env.client, booking.uid), lambda started: started == 1)
+    # No worker runs when the meeting starts: its timer fires with nobody to handle it.
+    await eventually(lambda: timers_fired(temporal_env.client, booking.uid), lambda fired: fired == 1)
     async with running_worker(temporal_env.client, sqlite_db, task_queue):
         handle = temporal_env.client.get_workflow_handle(booking.uid)
         await handle.result()
     async with sqlite_db.sessions() as session:
         triggers = [e.trigger for e in await events.for_booking(session, booking.uid)]
     assert triggers == ["BOOKING_CREATED", "MEETING_STARTED", "MEETING_ENDED"]
-
-
-async def _past(moment) -> bool:
-    return datetime.now(UTC) > moment + SECONDS
 
 
 async def test_a_confirm_arriving_with_the_start_applies_after_creation(stack):

@@ -4,14 +4,15 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from typer.testing import CliRunner, Result
 
 from domain.reminders import ReminderWorkflow
 from store.db import Database
-from tests.emulators.sendgrid import SendGridEmulator
-from tests.support.stack import Stack, running_stack
+from testkit.sendgrid import SendGridEmulator
+from testkit.stack import Stack, eventually, running_stack, soon
 from worker.cli import app
 from worker.settings import MessagingSettings
 
@@ -84,3 +85,28 @@ def row_of(output: str, needle: str) -> str:
     lines = [line for line in output.splitlines() if needle in line]
     assert lines, f"{needle!r} not in:\n{output}"
     return lines[0]
+
+
+async def completed_activities(client: Client, workflow_id: str) -> list[str]:
+    """The activity types that completed in the workflow's current run."""
+    history = await client.get_workflow_handle(workflow_id).fetch_history()
+    scheduled = {
+        e.event_id: e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    }
+    return [
+        scheduled[e.activity_task_completed_event_attributes.scheduled_event_id]
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
+    ]
+
+
+async def committed_bookings(stack: Stack, event_type_id: int, count: int) -> list[str]:
+    """Book ``count`` meetings an hour apart and wait until each workflow committed its booking."""
+    uids = [(await stack.book(event_type_id, soon(3600 + 3600 * i)))["uid"] for i in range(count)]
+    for uid in uids:
+        await eventually(
+            lambda uid=uid: completed_activities(stack.client, uid), lambda done: "commit_transition" in done
+        )
+    return uids

@@ -3,12 +3,12 @@
 import socket
 from pathlib import Path
 
-from crm.salesforce.emulator import SalesforceEmulator
 from store.db import Database
+from testkit.salesforce import SalesforceEmulator
+from testkit.sendgrid import SendGridEmulator
+from testkit.smtp import SmtpServer
+from testkit.twilio import TwilioEmulator
 from tests.crm_integration.support import salesforce_fixture
-from tests.emulators.sendgrid import SendGridEmulator
-from tests.emulators.smtp import SmtpServer
-from tests.emulators.twilio import TwilioEmulator
 from tests.ops.support import SENDER, SENDGRID_KEY, bookflow, cli_env, row_of
 
 TWILIO_SID = "AC00000000000000000000000000000077"

@@ -7,7 +7,8 @@ from temporalio.client import Client
 
 from domain import search_attributes as search
 from store import messages
-from tests.emulators.sendgrid import SendGridEmulator
+from testkit.sendgrid import SendGridEmulator
+from testkit.stack import event_type, eventually, seed, soon
 from tests.ops.support import (
     SENDER,
     SENDGRID_KEY,
@@ -19,7 +20,6 @@ from tests.ops.support import (
     row_of,
     sendgrid_settings,
 )
-from tests.support.stack import event_type, eventually, seed, soon
 from worker.ops.failures import FailedQuery, find_failed
 from worker.ops.kinds import Kind
 

@@ -4,12 +4,12 @@ would break running bookings is reported."""
 import json
 from pathlib import Path
 
+from testkit.stack import event_type, seed, soon
 from tests.ops.changed_workflow import CHANGED
 from tests.ops.support import bookflow, cli_env, ops_stack, outbox_settings
-from tests.support.stack import event_type, seed, soon
 from worker.ops import replay
 
-RECORDED = sorted(replay.HISTORIES.glob("booking_*.json"))
+RECORDED = sorted((Path(__file__).resolve().parents[1] / "histories").glob("booking_*.json"))
 
 
 async def test_recorded_histories_replay_and_a_nondeterministic_change_is_reported():

@@ -1,37 +1,23 @@
 """Resetting workflows re-runs their code but repeats no side effect: every activity reaches the same
 idempotency key (event ids, message keys), so the store answers "already done"."""
 
-from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from store import messages
-from tests.emulators.sendgrid import SendGridEmulator
+from testkit.sendgrid import SendGridEmulator
+from testkit.stack import event_type, eventually, seed, soon
 from tests.ops.support import (
     SENDER,
     SENDGRID_KEY,
     bookflow,
     cli_env,
+    committed_bookings,
+    completed_activities,
     confirmation_rule,
     ops_stack,
     outbox_settings,
     sendgrid_settings,
 )
-from tests.support.stack import event_type, eventually, seed, soon
-
-
-async def _completed_activities(client: Client, workflow_id: str) -> list[str]:
-    """The activity types that completed in the workflow's current run."""
-    history = await client.get_workflow_handle(workflow_id).fetch_history()
-    scheduled = {
-        e.event_id: e.activity_task_scheduled_event_attributes.activity_type.name
-        for e in history.events
-        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-    }
-    return [
-        scheduled[e.activity_task_completed_event_attributes.scheduled_event_id]
-        for e in history.events
-        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
-    ]
 
 
 async def _run_id(client: Client, workflow_id: str) -> str:
@@ -46,7 +32,7 @@ async def test_reset_after_an_event_and_a_sent_reminder_repeats_neither(temporal
     try:
         async with ops_stack(client, sqlite_db, task_queue, sendgrid_settings(sendgrid)) as stack:
             uid = (await stack.book(51, soon(3600)))["uid"]
-            await eventually(lambda: _completed_activities(client, uid), lambda done: "send_message" in done)
+            await eventually(lambda: completed_activities(client, uid), lambda done: "send_message" in done)
             assert len(sendgrid.sent) == 1
             events_before = await stack.events(uid)
             old_run = await _run_id(client, uid)
@@ -58,7 +44,7 @@ async def test_reset_after_an_event_and_a_sent_reminder_repeats_neither(temporal
             assert new_run != old_run
             # The new run executed the transition and the send again …
             done = await eventually(
-                lambda: _completed_activities(client, uid),
+                lambda: completed_activities(client, uid),
                 lambda done: "commit_transition" in done and "send_message" in done,
             )
             assert done.count("commit_transition") == 1
@@ -78,11 +64,7 @@ async def test_batch_reset_lists_asks_and_shows_progress(temporal_env, sqlite_db
     await seed(sqlite_db, event_type(52))
     env = cli_env(temporal_env, sqlite_db)
     async with ops_stack(client, sqlite_db, task_queue, outbox_settings()) as stack:
-        uids = [(await stack.book(52, soon(3600 + 3600 * i)))["uid"] for i in range(2)]
-        for uid in uids:
-            await eventually(
-                lambda uid=uid: _completed_activities(client, uid), lambda done: "commit_transition" in done
-            )
+        uids = await committed_bookings(stack, 52, 2)
         runs = {uid: await _run_id(client, uid) for uid in uids}
         query = "EventTypeId = 52 AND ExecutionStatus = 'Running'"
 
@@ -99,7 +81,7 @@ async def test_batch_reset_lists_asks_and_shows_progress(temporal_env, sqlite_db
         for uid in uids:
             assert await _run_id(client, uid) != runs[uid]
             await eventually(
-                lambda uid=uid: _completed_activities(client, uid), lambda done: "commit_transition" in done
+                lambda uid=uid: completed_activities(client, uid), lambda done: "commit_transition" in done
             )
             assert [e.trigger for e in await stack.events(uid)] == ["BOOKING_CREATED"]
 
@@ -108,7 +90,7 @@ async def test_reset_names_a_missing_reset_point(temporal_env, sqlite_db, task_q
     await seed(sqlite_db, event_type(53))
     async with ops_stack(temporal_env.client, sqlite_db, task_queue, outbox_settings()) as stack:
         uid = (await stack.book(53, soon(3600)))["uid"]
-        await eventually(lambda: _completed_activities(temporal_env.client, uid), lambda d: "commit_transition" in d)
+        await eventually(lambda: completed_activities(temporal_env.client, uid), lambda d: "commit_transition" in d)
         result = await bookflow(["ops", "reset", uid, "--to", "first-failure"], cli_env(temporal_env, sqlite_db))
     assert result.exit_code == 2
     assert "shows no failure and no activity is retrying" in result.output

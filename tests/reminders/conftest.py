@@ -4,9 +4,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.emulators.sendgrid import SendGridEmulator
-from tests.emulators.smtp import SmtpServer
-from tests.emulators.twilio import TwilioEmulator
+from testkit.sendgrid import SendGridEmulator
+from testkit.smtp import SmtpServer
+from testkit.twilio import TwilioEmulator
 
 SENDGRID_KEY = "SG.test-key-not-secret"
 SENDER = "reminders@bookflow.example"

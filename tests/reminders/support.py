@@ -10,7 +10,7 @@ from domain.reminders import ReminderWorkflow
 from store import messages
 from store.db import Database
 from store.messages import Message
-from tests.support.stack import Stack, eventually, running_api, running_stack, running_worker
+from testkit.stack import Stack, eventually, running_api, running_stack, running_worker
 from worker.settings import MessagingSettings
 
 

@@ -7,9 +7,9 @@ import pytest
 from twilio.request_validator import RequestValidator
 from typer.testing import CliRunner
 
+from testkit.stack import event_type, seed, soon
 from tests.reminders.conftest import TWILIO_TOKEN
 from tests.reminders.support import api, reminder_stack, rule, settings, settled_log
-from tests.support.stack import event_type, seed, soon
 from worker.cli import app as cli
 
 INBOUND = "http://bookflow.test/v2/messaging/twilio/inbound"
@@ -106,10 +106,11 @@ async def test_stop_opts_out_and_later_sms_is_skipped_and_logged(
 
 async def test_outbox_command_shows_messages_without_a_provider(temporal_env, tmp_path, task_queue, monkeypatch):
     from store.db import Database
+    from testkit.access import TEST_SECRET_KEYS
 
     monkeypatch.setenv("BOOKFLOW_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("BOOKFLOW_DATABASE_URL", raising=False)
-    db = Database(f"sqlite:///{(tmp_path / 'bookflow.db').resolve()}")
+    db = Database(f"sqlite:///{(tmp_path / 'bookflow.db').resolve()}", TEST_SECRET_KEYS)
     await db.migrate()
     await seed(db, event_type(1, workflows=[rule("newEvent", None, template="reminder")]))
     async with reminder_stack(temporal_env.client, db, task_queue, settings()) as stack:

@@ -1,12 +1,12 @@
 """Reminders end to end: bookings through the API, the real workflow, the real providers' clients."""
 
-import asyncio
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from testkit.history import timers_fired, timers_started
+from testkit.stack import event_type, eventually, seed, soon
 from tests.reminders.conftest import SENDER, SENDGRID_KEY, TWILIO_SID, TWILIO_TOKEN
 from tests.reminders.support import api, message_log, reminder_stack, rule, settings, settled_log, worker
-from tests.support.stack import event_type, eventually, seed, soon
 
 
 def smtp_settings(smtp, **more):
@@ -64,10 +64,10 @@ async def test_email_reminder_arrives_through_smtp_at_its_due_time(temporal_env,
 
 
 async def test_reminder_due_sooner_than_its_offset_is_still_sent(temporal_env, sqlite_db, task_queue, smtp):
-    # A 1-hour reminder for a booking 10 seconds away: Cal.com drops it; we send it at once.
+    # A 1-hour reminder for a booking a minute away: Cal.com drops it; we send it at once.
     await seed(sqlite_db, event_type(1, workflows=[rule("beforeEvent", 3600)]))
     async with reminder_stack(temporal_env.client, sqlite_db, task_queue, smtp_settings(smtp)) as stack:
-        booking = await stack.book(1, soon(10))
+        booking = await stack.book(1, soon(60))
         (sent,) = await settled_log(sqlite_db, booking["uid"], 1)
     assert sent.status == "sent"
     assert sent.sent_at < datetime.fromisoformat(booking["start"])
@@ -78,11 +78,13 @@ async def test_cancel_stops_pending_reminders_and_sends_the_cancellation(tempora
     rules = [rule("beforeEvent", 3, id=1), rule("eventCancelled", None, id=2, template="cancelled")]
     await seed(sqlite_db, event_type(1, workflows=rules))
     async with reminder_stack(temporal_env.client, sqlite_db, task_queue, smtp_settings(smtp)) as stack:
-        booking = await stack.book(1, soon(6))
+        # The reminder is due in 27 s: ample time for the cancel to land first on a busy machine.
+        booking = await stack.book(1, soon(30))
         response = await stack.http.post(f"/v2/bookings/{booking['uid']}/cancel", json={"cancellationReason": "ill"})
         assert response.status_code == 200, response.text
         await settled_log(sqlite_db, booking["uid"], 1)
-        await asyncio.sleep(6)  # past the reminder's due time and the start
+        # The workflow sends every reminder; once it has ended, nothing more can be sent.
+        await stack.client.get_workflow_handle(booking["uid"]).result()
         log = await message_log(sqlite_db, booking["uid"])
     assert [(m.step_id, m.status) for m in log] == [("2.1", "sent")]
     ((_, email),) = smtp.inbox.messages
@@ -96,7 +98,7 @@ async def test_reschedule_replans_the_reminder_for_the_new_time(temporal_env, sq
         sqlite_db, event_type(1, workflows=[rule("beforeEvent", 3, message={"text": "At {EVENT_TIME_HH:mm:ss}"})])
     )
     async with reminder_stack(temporal_env.client, sqlite_db, task_queue, sendgrid_settings(sendgrid)) as stack:
-        booking = await stack.book(1, soon(8))
+        booking = await stack.book(1, soon(40))  # its reminder would be due in 37 s
         new_start = soon(12).replace(microsecond=0)
         response = await stack.http.post(
             f"/v2/bookings/{booking['uid']}/reschedule", json={"start": new_start.isoformat()}
@@ -104,7 +106,8 @@ async def test_reschedule_replans_the_reminder_for_the_new_time(temporal_env, sq
         assert response.status_code == 201, response.text
         moved = response.json()["data"]
         (sent,) = await settled_log(sqlite_db, moved["uid"], 1)
-        await asyncio.sleep(1)
+        # The moved-away booking's workflow has ended without sending its reminder.
+        await stack.client.get_workflow_handle(booking["uid"]).result()
         assert await message_log(sqlite_db, booking["uid"]) == []
     assert sent.due == new_start - timedelta(seconds=3)
     (mail,) = sendgrid.sent
@@ -117,10 +120,11 @@ async def test_worker_restart_between_booking_and_reminder(temporal_env, sqlite_
     messaging = smtp_settings(smtp)
     async with api(temporal_env.client, sqlite_db, task_queue) as stack:
         async with worker(temporal_env.client, sqlite_db, task_queue, messaging):
-            booking = await stack.book(1, soon(16))
-            await eventually(lambda: stack.triggers(booking["uid"]), lambda t: t == ["BOOKING_CREATED"])
-        # No worker while the reminder falls due (4 s from now).
-        await asyncio.sleep(6)
+            booking = await stack.book(1, soon(20))
+            # The worker stops once the workflow has set the reminder's timer.
+            await eventually(lambda: timers_started(temporal_env.client, booking["uid"]), lambda started: started >= 1)
+        # No worker while the reminder falls due (8 s from now): its timer fires with nobody to send.
+        await eventually(lambda: timers_fired(temporal_env.client, booking["uid"]), lambda fired: fired >= 1)
         assert smtp.inbox.messages == []
         async with worker(temporal_env.client, sqlite_db, task_queue, messaging):
             (sent,) = await settled_log(sqlite_db, booking["uid"], 1)

@@ -10,8 +10,8 @@ from domain.booking import Attendee, Booking, BookingStatus
 from domain.lifecycle import Action
 from domain.reminder_plan import recipients
 from domain.reminders import ReminderWorkflow
+from testkit.stack import ORGANIZER, event_type
 from tests.reminders.support import rule
-from tests.support.stack import ORGANIZER, event_type
 
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 KEEP = timedelta(minutes=1)

@@ -10,7 +10,7 @@ from domain.booking import Attendee, Booking, BookingStatus
 from domain.reminders import Channel
 from store import bookings, messages
 from store.messages import Draft, MessageStatus
-from tests.support.stack import ORGANIZER, event_type, seed
+from testkit.stack import ORGANIZER, event_type, seed
 
 
 async def stored_booking(db, status: BookingStatus) -> Booking:

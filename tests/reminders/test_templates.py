@@ -12,7 +12,7 @@ from templates.calcom import TemplateProblem, translate
 from templates.messages import render_step
 from templates.validation import step_problems
 from templates.variables import Links
-from tests.support.stack import event_type
+from testkit.stack import event_type
 
 NEW_YORK_HOST = User(id=1, name="Ada Organizer", email="ada@example.com", username="ada", time_zone="America/New_York")
 

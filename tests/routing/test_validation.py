@@ -40,13 +40,19 @@ def test_rule_naming_unknown_field() -> None:
 def test_operator_must_fit_the_field_type() -> None:
     document = form_document()
     document["routes"][2]["queryValue"] = group(rule("f-seats", "like", "10"))
-    assert issues_of(document) == ["route 'Acme', field 'seats': operator 'like' does not fit a number field"]
+    assert issues_of(document) == [
+        "route 'Acme', field 'seats' (f-seats): operator 'like' does not fit a number field; use one of: between, "
+        "equal, greater, greater_or_equal, is_empty, is_not_empty, less, less_or_equal, not_between, not_equal"
+    ]
 
 
 def test_select_value_must_be_an_option() -> None:
     document = form_document()
     document["routes"][2]["queryValue"] = group(rule("f-country", "select_equals", "o-fr"))
-    assert issues_of(document) == ["route 'Acme', field 'country': 'o-fr' is not one of the field's options"]
+    assert issues_of(document) == [
+        "route 'Acme', field 'country' (f-country): 'o-fr' is not one of the field's options; "
+        "use one of the option ids 'o-de', 'o-us'"
+    ]
 
 
 def test_plain_jsonlogic_is_checked() -> None:
@@ -68,8 +74,9 @@ def test_attribute_rules_are_checked_against_attributes(context) -> None:  # typ
     )
     found = issues_of(document, context.attributes)
     assert (
-        "route 'Enterprise', field 'Region': operator 'multiselect_some_in' does not fit a SINGLE_SELECT attribute"
-        in found
+        "route 'Enterprise', field 'Region' (a-region): operator 'multiselect_some_in' does not fit a SINGLE_SELECT "
+        "attribute; use one of: is_empty, is_not_empty, select_any_in, select_equals, select_not_any_in, "
+        "select_not_equals" in found
     )
     assert "route 'Enterprise', field 'a-team': the attribute rule names an unknown attribute" in found
 
@@ -123,3 +130,40 @@ def test_answers_are_keyed_by_field_id(form: RoutingForm) -> None:
         "f-country": "o-de",
         "f-products": ["p-api", "p-ui"],
     }
+
+
+def test_a_label_given_as_a_query_builder_value_is_refused_with_the_option_id() -> None:
+    document = form_document()
+    document["routes"][2]["queryValue"] = group(rule("f-country", "select_equals", "Germany"))
+    assert issues_of(document) == [
+        "route 'Acme', field 'country' (f-country): 'Germany' is not one of the field's options; "
+        "answers hold the option id, not its label: write 'o-de'"
+    ]
+
+
+def test_a_label_in_a_json_logic_rule_is_refused_with_the_option_id() -> None:
+    document = form_document()
+    document["routes"][2] = {
+        "id": "r-de",
+        "jsonLogic": {"==": [{"var": "country"}, "Germany"]},
+        "action": {"type": "customPageMessage", "value": "Hallo"},
+    }
+    assert issues_of(document) == [
+        "route 'r-de', field 'country' (f-country): 'Germany' is not one of the field's options; "
+        "answers hold the option id, not its label: write 'o-de'"
+    ]
+    document["routes"][2]["jsonLogic"] = {"in": [{"var": "products"}, ["p-api", "Billing"]]}
+    assert issues_of(document) == [
+        "route 'r-de', field 'products' (f-products): 'Billing' is not one of the field's options; "
+        "answers hold the option id, not its label: write 'p-bill'"
+    ]
+
+
+def test_a_route_to_a_missing_event_type_is_refused_with_the_fix() -> None:
+    form = RoutingForm.model_validate(form_document())
+    targets = {r.action.event_type_id for r in form.routes if r.action.event_type_id is not None}
+    assert form_issues(form, event_type_ids=targets) == []
+    missing = sorted(targets)[0]
+    problems = [str(i) for i in form_issues(form, event_type_ids=targets - {missing})]
+    assert problems and all(f"routes to event type {missing}, which does not exist" in p for p in problems)
+    assert all("fix: set action.eventTypeId to one of" in p for p in problems)

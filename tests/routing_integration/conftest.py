@@ -4,8 +4,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from testkit.stack import Stack
 from tests.routing_integration.support import ScriptedOwnerLookup, routing_stack, seed_org
-from tests.support.stack import Stack
 
 NO_EVENT_SECONDS = 1.5
 

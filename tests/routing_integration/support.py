@@ -10,7 +10,7 @@ from domain.config import Configuration, EventType, Host, User
 from domain.crm import CrmOwnerLookup, OwnerDecision, OwnerQuery, TraceStep
 from store import config
 from store.db import Database
-from tests.support.stack import Stack, running_stack
+from testkit.stack import Stack, open_all_week, running_stack
 
 ADA = User(id=1, name="Ada Lead", email="ada@team.example.com", username="ada")
 BOB = User(id=2, name="Bob Rep", email="bob@team.example.com", username="bob")
@@ -31,9 +31,17 @@ def event_types(**round_robin: Any) -> list[EventType]:
             length_in_minutes=30,
             hosts=hosts,
             scheduling_type="roundRobin",
+            minimum_booking_notice=0,
             **round_robin,
         ),
-        EventType(id=COLLECTIVE, slug="deep-dive", title="Deep dive", length_in_minutes=30, hosts=[Host(user_id=3)]),
+        EventType(
+            id=COLLECTIVE,
+            slug="deep-dive",
+            title="Deep dive",
+            length_in_minutes=30,
+            hosts=[Host(user_id=3)],
+            minimum_booking_notice=0,
+        ),
     ]
 
 
@@ -140,7 +148,9 @@ def sales_form(**changes: Any) -> dict[str, Any]:
 
 async def seed_org(db: Database, **round_robin: Any) -> None:
     """Users, event types and attributes (what `bookflow config apply` would load)."""
-    document = Configuration(users=USERS, event_types=event_types(**round_robin), attributes=[REGION, ROLE])
+    document = Configuration(
+        users=USERS, schedules=open_all_week(USERS), event_types=event_types(**round_robin), attributes=[REGION, ROLE]
+    )
     async with db.transaction() as session:
         await config.apply_configuration(session, document)
 

@@ -1,5 +1,6 @@
 """Forms through the API: created, read, edited (the version grows), and refused when they cannot route."""
 
+from store.routing import count_responses
 from tests.routing_integration.support import group, rule, sales_form
 
 
@@ -81,3 +82,64 @@ async def test_attributes_are_listed_with_their_holders_and_can_be_assigned(org)
         json={"id": "a-size", "name": "Size", "type": "NUMBER", "assignments": [{"userId": 9, "value": "3"}]},
     )
     assert created.status_code == 400 and "assignments.0.userId" in created.text
+
+
+async def test_a_route_to_an_event_type_that_does_not_exist_is_refused_by_create_and_edit(org):
+    document = sales_form()
+    document["routes"][0]["action"]["eventTypeId"] = 999
+    refused = await create(org, document)
+    assert refused.status_code == 400
+    message = refused.json()["error"]["message"]
+    assert "routing form 'talk-to-sales'" in message and "route 'Enterprise'" in message
+    assert (
+        "event type 999, which does not exist" in message
+        and "fix: set action.eventTypeId to one of [11, 12]" in message
+    )
+    assert (await org.http.get("/v2/routing-forms/talk-to-sales")).status_code == 404
+    assert (await create(org, sales_form())).status_code == 201
+    routes = sales_form()["routes"]
+    routes[2]["action"]["eventTypeId"] = 999
+    edited = await org.http.patch("/v2/routing-forms/talk-to-sales", json={"routes": routes})
+    assert edited.status_code == 400 and "route 'ACME': routes to event type 999" in edited.text
+
+
+async def test_a_json_logic_rule_with_an_option_label_is_refused_suggesting_the_id(org):
+    document = sales_form()
+    document["routes"][2] = {
+        "id": "r-jp",
+        "name": "Japan",
+        "jsonLogic": {"==": [{"var": "country"}, "France"]},
+        "action": {"type": "customPageMessage", "value": "Bonjour"},
+    }
+    refused = await create(org, document)
+    assert refused.status_code == 400
+    assert "route 'Japan', field 'country' (f-country): 'France' is not one of the field's options" in refused.text
+    assert "write 'o-fr'" in refused.text
+
+
+async def test_versions_are_listed_read_and_responses_listed_and_kept_when_the_form_is_deleted(org):
+    assert (await create(org, sales_form())).status_code == 201
+    assert (await org.http.patch("/v2/routing-forms/talk-to-sales", json={"name": "Talk to us"})).status_code == 200
+    versions = (await org.http.get("/v2/routing-forms/talk-to-sales/versions")).json()["data"]
+    assert [v["version"] for v in versions] == [1, 2]
+    assert all(v["author"].startswith("user:") and v["createdAt"] for v in versions)
+    first = (await org.http.get("/v2/routing-forms/talk-to-sales", params={"version": 1})).json()["data"]
+    assert (first["version"], first["name"]) == (1, "Talk to sales")
+    missing = await org.http.get("/v2/routing-forms/talk-to-sales", params={"version": 7})
+    assert missing.status_code == 404 and "no version 7 (latest is 2)" in missing.text
+
+    for i in range(3):
+        answers = {"email": f"p{i}@x.com", "seats": 1}
+        assert (await org.http.post("/v2/routing-forms/talk-to-sales/responses", json=answers)).status_code == 201
+    page = (await org.http.get("/v2/routing-forms/talk-to-sales/responses", params={"take": 2})).json()["data"]
+    assert [r["response"]["email"] for r in page["responses"]] == ["p2@x.com", "p1@x.com"]
+    rest = await org.http.get(
+        "/v2/routing-forms/talk-to-sales/responses", params={"take": 2, "cursor": page["nextCursor"]}
+    )
+    assert [r["response"]["email"] for r in rest.json()["data"]["responses"]] == ["p0@x.com"]
+    assert rest.json()["data"]["nextCursor"] is None
+
+    assert (await org.http.delete("/v2/routing-forms/talk-to-sales")).status_code == 200
+    assert (await org.http.get("/v2/routing-forms/talk-to-sales")).status_code == 404
+    async with org.db.sessions() as session:
+        assert await count_responses(session, "talk-to-sales") == 3

@@ -22,8 +22,9 @@ from domain.reminders import (
     TriggerSpec,
 )
 from store.db import Database
-from tests.support.devserver import start_dev_server
-from tests.support.stack import Stack, event_type, eventually, running_stack, seed, soon
+from testkit.access import TEST_SECRET_KEYS
+from testkit.devserver import start_dev_server
+from testkit.stack import Stack, event_type, eventually, running_stack, seed, soon
 
 HISTORIES = Path(__file__).resolve().parents[1] / "histories"
 
@@ -90,17 +91,41 @@ async def _reminder_scenario(stack: Stack) -> None:
     await save_history(stack.client, synced["uid"], "booking_crm_synced_then_cancelled")
 
 
+async def _close_scenario(stack: Stack) -> None:
+    """A booking that hears one participant join many times, then closes (patched close, joins, commits)."""
+    immediate = ReminderWorkflow(
+        id=2,
+        name="On booking",
+        trigger=TriggerSpec(type=ReminderTrigger.NEW_EVENT),
+        steps=[ReminderStep(step_number=1, action=StepAction.EMAIL_ATTENDEE)],
+    )
+    no_shows = {"host_no_show_after_minutes": 0.02, "guest_no_show_after_minutes": 0.02}
+    timed = event_type(6, workflows=[immediate], crm_sync=["hubspot"], **no_shows)
+    await seed(stack.db, timed)
+    lived = await stack.start_workflow(timed, soon(3), timedelta(seconds=2), keep_open_minutes=0.01)
+    await eventually(lambda: stack.triggers(lived.uid), lambda t: t == ["BOOKING_CREATED"])
+    for _ in range(5):
+        await stack.http.post(f"/v2/bookings/{lived.uid}/participants", json={"email": "bo@example.com"})
+    await stack.http.post(f"/v2/bookings/{lived.uid}/mark-absent", json={"host": True})
+    await stack.client.get_workflow_handle(lived.uid).result()
+    await save_history(stack.client, lived.uid, "booking_joins_then_closed")
+
+
 async def main() -> None:
     HISTORIES.mkdir(exist_ok=True)
     # The API starts bookings with search attributes, so the recording server has them registered.
     env = await start_dev_server()
-    db = Database(f"sqlite:///{HISTORIES / 'recording.db'}")
+    db = Database(f"sqlite:///{HISTORIES / 'recording.db'}", TEST_SECRET_KEYS)
     try:
         await db.migrate()
         async with running_stack(env.client, db, "record-histories") as stack:
+            if "--only-close" in sys.argv:
+                await _close_scenario(stack)
+                return
             if "--only-reminders" not in sys.argv:
                 await _booking_scenarios(stack)
             await _reminder_scenario(stack)
+            await _close_scenario(stack)
     finally:
         await db.dispose()
         (HISTORIES / "recording.db").unlink(missing_ok=True)

@@ -10,10 +10,11 @@ import os
 from domain.routing_responses import response_workflow_id
 from store import routing as routing_store
 from store.db import Database
+from testkit.access import TEST_SECRET_KEYS
+from testkit.devserver import start_dev_server
+from testkit.stack import Stack, soon
 from tests.routing_integration.support import ROUND_ROBIN, routing_stack, sales_form, seed_org
-from tests.support.devserver import start_dev_server
 from tests.support.histories import HISTORIES, save_history
-from tests.support.stack import Stack, soon
 
 
 async def _filler(stack: Stack, response_id: int) -> str:
@@ -36,7 +37,7 @@ async def _routing_scenarios(stack: Stack) -> None:
         "start": soon(3600).isoformat(),
         "eventTypeId": ROUND_ROBIN,
         "attendee": {"name": "Kim", "email": "kim@bigcorp.com", "timeZone": "UTC"},
-        "routing": {"responseId": routed["responseId"]},
+        "routing": {"responseId": routed["responseId"], "bookingToken": routed["bookingToken"]},
     }
     made = await stack.http.post("/v2/bookings", json=body)
     assert made.status_code == 201, made.text
@@ -56,7 +57,11 @@ async def _routing_scenarios(stack: Stack) -> None:
 
     idle = await _submit(stack, {"email": "idle@small.com", "seats": 1})
     assert "routingCustomMessage" in idle
-    filler = await _filler(stack, 2)
+    async with stack.db.sessions() as session:
+        (idle_response,) = [
+            r for r in await routing_store.list_responses(session, "talk-to-sales", 10) if r.email == "idle@small.com"
+        ]
+    filler = idle_response.form_filler_id
     await stack.client.get_workflow_handle(response_workflow_id(filler)).result()
     await save_history(stack.client, response_workflow_id(filler), "routing_response_no_event")
 
@@ -65,7 +70,7 @@ async def main() -> None:
     os.environ["BOOKFLOW_FORM_NO_EVENT_MINUTES"] = "0.02"
     HISTORIES.mkdir(exist_ok=True)
     env = await start_dev_server()
-    db = Database(f"sqlite:///{HISTORIES / 'recording-routing.db'}")
+    db = Database(f"sqlite:///{HISTORIES / 'recording-routing.db'}", TEST_SECRET_KEYS)
     try:
         await db.migrate()
         async with routing_stack(env.client, db, "record-routing-histories") as stack:

@@ -7,15 +7,14 @@ from typing import Any
 
 import pytest
 
-from domain.payloads import (
-    build_body,
+from domain.triggers import Trigger
+from templates.payloads.booking import build_body, with_subscription
+from templates.payloads.non_booking import (
     form_submitted_body,
     form_submitted_no_event_body,
     ooo_created_body,
-    with_subscription,
     wrong_assignment_report_body,
 )
-from domain.triggers import Trigger
 from tests.webhooks.samples import sample_event, sample_webhook
 from tests.webhooks.structure import missing_or_mistyped, unexpected
 

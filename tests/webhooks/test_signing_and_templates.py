@@ -6,11 +6,11 @@ import pytest
 from standardwebhooks import Webhook
 
 from activities.webhooks import _content
-from domain.payloads import build_body
 from domain.signing import cal_signature, signed_headers, standard_signature, standard_verifier_secret
 from domain.triggers import Trigger
+from templates.payloads.booking import build_body
 from templates.webhook_body import FORM_TYPE, JSON_TYPE, TemplateInvalid, check_template, render_body
-from tests.support.stack import event_type, seed
+from testkit.stack import event_type, seed
 from tests.webhooks.samples import sample_booking
 from tests.webhooks.test_golden_payloads import CREATED_AT
 

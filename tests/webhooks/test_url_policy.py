@@ -1,17 +1,18 @@
-"""SSRF rules at create (API) and at send (the attempt activity), with real receivers on loopback."""
+"""The outbound URL policy at create (API) and at send (the attempt activity), with receivers on loopback."""
 
 from datetime import UTC, datetime
 
 import pytest
 
-from activities.webhooks import AttemptRequest, WebhookActivities
+from activities.net import checked_target
+from activities.webhooks import AttemptRequest, WebhookActivities, subscriber_policy
 from domain.booking import BookingEvent
 from domain.triggers import Trigger
-from domain.url_policy import UrlRefused, check_url
+from domain.url_policy import UnresolvedHost, UrlRefused, allowed_addresses, parse_target
 from domain.webhooks import Delivery, DeliveryStatus, Outcome, Subscription, WebhookSettings, delivery_id
 from store import events
 from store import webhooks as store
-from tests.webhooks.receiver import receiving
+from testkit.receiver import receiving
 
 REFUSED_ALWAYS = [
     "ftp://example.com/hook",
@@ -26,34 +27,60 @@ REFUSED_ALWAYS = [
 REFUSED_UNLESS_PRIVATE = ["http://127.0.0.1:9/", "http://10.1.2.3/", "http://192.168.0.10/", "http://[::1]/"]
 
 
+def _judge(url: str, resolved: list[str], allow_private: bool) -> list[str]:
+    """The pure policy: the addresses allowed for ``url`` given what its host resolved to."""
+    return [str(a) for a in allowed_addresses(parse_target(url), resolved, subscriber_policy(allow_private))]
+
+
 @pytest.mark.parametrize("url", REFUSED_ALWAYS)
-async def test_metadata_link_local_unspecified_multicast_and_other_schemes_are_always_refused(url):
+def test_metadata_link_local_unspecified_multicast_and_other_schemes_are_always_refused(url):
     with pytest.raises(UrlRefused):
-        await check_url(url, allow_private=True)
+        _judge(url, [], allow_private=True)
 
 
 @pytest.mark.parametrize("url", REFUSED_UNLESS_PRIVATE)
-async def test_loopback_and_private_addresses_need_self_hosted_mode(url):
+def test_loopback_and_private_addresses_need_self_hosted_mode(url):
     with pytest.raises(UrlRefused, match="BOOKFLOW_WEBHOOKS_ALLOW_PRIVATE"):
-        await check_url(url, allow_private=False)
-    await check_url(url, allow_private=True)
+        _judge(url, [], allow_private=False)
+    assert _judge(url, [], allow_private=True) == [str(parse_target(url).literal)]
 
 
-async def test_a_name_that_resolves_to_loopback_is_refused():
+def test_every_resolved_address_is_checked():
+    with pytest.raises(UrlRefused, match=r"hooks\.example\.test resolves to 10\.0\.0\.5 is a private address"):
+        _judge("https://hooks.example.test/", ["93.184.216.34", "10.0.0.5"], allow_private=False)
+    assert _judge("https://hooks.example.test/", ["93.184.216.34"], allow_private=False) == ["93.184.216.34"]
+
+
+def test_a_name_that_resolved_to_nothing_is_unresolved_and_credentials_are_refused():
+    with pytest.raises(UnresolvedHost, match=r"hooks\.example\.test does not resolve"):
+        _judge("https://hooks.example.test/", [], allow_private=True)
+    with pytest.raises(UrlRefused, match="credentials"):
+        _judge("https://user:pw@93.184.216.34/", [], allow_private=True)
+
+
+async def test_a_name_that_resolves_to_loopback_is_refused_by_the_system_resolver():
     with pytest.raises(UrlRefused, match=r"localhost resolves to .* loopback"):
-        await check_url("http://localhost:8080/hook", allow_private=False)
+        await checked_target("http://localhost:8080/hook", subscriber_policy(allow_private=False))
+    target, addresses = await checked_target("http://localhost:8080/hook", subscriber_policy(allow_private=True))
+    assert target.port == 8080 and all(a.is_loopback for a in addresses)
 
 
-async def test_every_resolved_address_is_checked():
-    async def resolver(host, port):
-        return ["93.184.216.34", "10.0.0.5"]
+async def test_a_resolver_failure_is_an_unresolved_host():
+    async def failing(host, port):
+        raise OSError("Name or service not known")
 
-    with pytest.raises(UrlRefused, match=r"10\.0\.0\.5"):
-        await check_url("https://hooks.example.test/", allow_private=False, resolve=resolver)
+    with pytest.raises(UnresolvedHost, match="Name or service not known"):
+        await checked_target("https://hooks.example.test/", subscriber_policy(allow_private=True), failing)
 
 
-async def test_the_api_refuses_bad_urls_and_unknown_triggers_naming_the_field(stack, monkeypatch):
-    monkeypatch.setenv("BOOKFLOW_WEBHOOKS_ALLOW_PRIVATE", "false")
+@pytest.fixture
+def private_urls_refused(monkeypatch):
+    """The stack's settings refuse private URLs (this suite's conftest allows them); before ``stack``."""
+    monkeypatch.setenv("BOOKFLOW_ALLOW_PRIVATE_URLS", "false")
+    monkeypatch.delenv("BOOKFLOW_WEBHOOKS_ALLOW_PRIVATE", raising=False)
+
+
+async def test_the_api_refuses_bad_urls_and_unknown_triggers_naming_the_field(private_urls_refused, stack):
     for url in ("http://169.254.169.254/", "ftp://example.com/", "http://localhost:1/hook", "http://127.0.0.1:1/"):
         response = await stack.http.post("/v2/webhooks", json={"subscriberUrl": url, "triggers": ["BOOKING_CREATED"]})
         assert response.status_code == 400
@@ -129,8 +156,8 @@ async def test_the_checked_address_is_the_one_connected_to(sqlite_db):
         delivery = await _pending_delivery(sqlite_db, receiver.url_for("hooks.example.test"))
         result, _ = await _attempt(sqlite_db, delivery, allow_private=True, resolver=pinned)
         (request,) = receiver.requests
+        assert request.headers["Host"] == f"hooks.example.test:{receiver.port}"
     assert result.outcome is Outcome.DELIVERED
-    assert request.headers["Host"] == f"hooks.example.test:{receiver.port}"
 
 
 async def test_a_redirect_is_not_followed(sqlite_db):

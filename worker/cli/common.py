@@ -1,7 +1,6 @@
-"""Helpers every command shares: settings from options, and running async code."""
+"""Helpers every command shares: the settings tree (validated) from options, and running async code."""
 
 import asyncio
-import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -9,7 +8,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from store.db import Database
-from worker.settings import Settings
+from worker.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
 
@@ -20,16 +19,18 @@ DataDir = Annotated[
 
 
 def settings(data_dir: Path | None = None) -> Settings:
-    if data_dir is not None:
-        os.environ["BOOKFLOW_DATA_DIR"] = str(data_dir)
-    return Settings()
+    """The settings tree, ``--data-dir`` over BOOKFLOW_DATA_DIR; invalid settings exit with one line each."""
+    try:
+        return load_settings(**({"data_dir": data_dir} if data_dir is not None else {}))
+    except SettingsError as invalid:
+        raise fail("\n".join(invalid.lines)) from None
 
 
 def with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     """Run ``work`` against the migrated database and dispose of it afterwards."""
 
     async def run() -> T:
-        db = Database(settings.database)
+        db = Database(settings.database, settings.secret_keys())
         try:
             await db.migrate()
             return await work(db)

@@ -8,12 +8,14 @@ from domain.booking import BookingEvent
 from store import events
 from store.db import Database
 from worker.cli.common import DataDir, settings, with_database
+from worker.cli.output import AsJson, echo_json
 
 
 def register(app: typer.Typer) -> None:
     @app.command("events")
     def list_events(
         booking: Annotated[str, typer.Option("--booking", help="The booking uid.")],
+        as_json: AsJson = False,
         data_dir: DataDir = None,
     ) -> None:
         """List every trigger fired for a booking, oldest first."""
@@ -23,6 +25,9 @@ def register(app: typer.Typer) -> None:
                 return await events.for_booking(session, booking)
 
         found = with_database(settings(data_dir), read)
+        if as_json:
+            echo_json(found)
+            return
         if not found:
             typer.echo(f"no events for booking {booking}")
             return

@@ -1,18 +1,21 @@
 """`bookflow route explain|test|replay`: why a response was routed, what-if decisions and replay."""
 
+import difflib
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import typer
 import yaml
 from pydantic import ValidationError
 from rich.progress import Progress
 
-from activities.routing import decide_with_crm
+from activities.routing import consult_crm
 from domain.routing_forms import AnswerError, RoutingDecision, RoutingForm, validate_answers
+from domain.yaml_text import load_yaml
+from routing.conditions import FailedCondition, failed_conditions
 from routing.replay import ReplayReport, StoredResponse, replay
 from routing.validation import FormValidationError, validate_form
 from store import config as config_store
@@ -20,6 +23,7 @@ from store import routing as routing_store
 from store.db import Database
 from store.routing_context import load_context
 from worker.cli.common import DataDir, fail, settings, with_database
+from worker.cli.operator import operator
 from worker.cli.route_render import decision_lines, replay_lines
 
 app = typer.Typer(help="Explain, test and replay routing-form decisions.", no_args_is_help=True)
@@ -37,16 +41,31 @@ async def _form(db: Database, form_id: str) -> RoutingForm:
     return form
 
 
-async def explain(db: Database, response_id: int) -> RoutingDecision:
-    """The stored decision of a response, with its trace."""
+class Explained(NamedTuple):
+    """A decision with what explains it: the answers and each unmatched route's first failed condition."""
+
+    decision: RoutingDecision
+    answers: dict[str, Any]
+    failures: list[FailedCondition]
+
+
+def _explained(form: RoutingForm, values: dict[str, Any], decision: RoutingDecision) -> Explained:
+    fields = form.field_by_id()
+    answers = {(fields[k].key if k in fields else k): v for k, v in values.items()}
+    return Explained(decision, answers, failed_conditions(form, values, decision))
+
+
+async def explain(db: Database, response_id: int) -> Explained:
+    """The stored decision of a response, with its trace, its answers and why each earlier route failed."""
     async with db.sessions() as session:
         stored = await routing_store.get_response(session, response_id)
-    if stored is None or stored.decision is None:
+        form = await routing_store.get_form(session, stored.form_id, stored.form_version) if stored else None
+    if stored is None or stored.decision is None or form is None:
         raise RouteCommandError(f"RESPONSE_ID: response {response_id} does not exist or is not decided yet")
-    return stored.decision
+    return _explained(form, stored.values, stored.decision)
 
 
-async def test_answers(db: Database, form_id: str, answers: dict[str, Any]) -> RoutingDecision:
+async def test_answers(db: Database, form_id: str, answers: dict[str, Any]) -> Explained:
     """Decide ``answers`` under the stored form and context, storing and firing nothing (no CRM call)."""
     form = await _form(db, form_id)
     try:
@@ -56,13 +75,13 @@ async def test_answers(db: Database, form_id: str, answers: dict[str, Any]) -> R
     async with db.sessions() as session:
         context = await load_context(session, datetime.now(UTC))
         event_types = {e.id: e for e in await config_store.list_event_types(session)}
-    return await decide_with_crm(form, values, context, event_types, {})
+    return _explained(form, values, (await consult_crm(form, values, context, event_types, {})).decision)
 
 
 def _new_rules(current: RoutingForm, path: Path) -> RoutingForm:
     """The form under test: a whole form, or just ``routes`` (and ``fields``) laid over the stored one."""
     try:
-        document = yaml.safe_load(path.read_text()) or {}
+        document = load_yaml(path.read_text()) or {}
     except (OSError, yaml.YAMLError) as error:
         raise RouteCommandError(f"--rules: cannot read {path}: {error}") from None
     if not isinstance(document, dict):
@@ -72,7 +91,9 @@ def _new_rules(current: RoutingForm, path: Path) -> RoutingForm:
     try:
         return RoutingForm.model_validate(merged)
     except ValidationError as invalid:
-        raise RouteCommandError(f"--rules: {path}: {invalid.errors()[0]['msg']}") from None
+        problems = [f"{'.'.join(map(str, e['loc'])) or '(top level)'}: {e['msg']}" for e in invalid.errors()]
+        hint = " (give a form, or a mapping with 'routes' and 'fields'; not a whole configuration file)"
+        raise RouteCommandError(f"--rules: {path}: " + "; ".join(problems) + hint) from None
 
 
 async def replay_rules(
@@ -100,11 +121,15 @@ def _run(work: Callable[[Database], Any], data_dir: Path | None) -> Any:
         raise fail(str(error)) from None
 
 
-def _print_decision(decision: RoutingDecision, as_json: bool) -> None:
+def _print_decision(explained: Explained, as_json: bool) -> None:
     if as_json:
-        typer.echo(json.dumps(decision.wire(), indent=2))
+        document = explained.decision.wire() | {
+            "answers": explained.answers,
+            "failedConditions": [f.wire() for f in explained.failures],
+        }
+        typer.echo(json.dumps(document, indent=2))
     else:
-        typer.echo("\n".join(decision_lines(decision)))
+        typer.echo("\n".join(decision_lines(explained.decision, explained.answers, explained.failures)))
 
 
 AsJson = Annotated[bool, typer.Option("--json", help="Print the decision and trace as JSON.")]
@@ -157,6 +182,91 @@ def replay_command(
 
         report = _run(lambda db: replay_rules(db, form, rules, since, advance), data_dir)
     typer.echo("\n".join(replay_lines(report)))
+
+
+async def versions(db: Database, form_id: str) -> list[routing_store.FormVersion]:
+    """Every stored version of the form (also of a deleted one), oldest first."""
+    async with db.sessions() as session:
+        found = await routing_store.list_versions(session, form_id)
+    if not found:
+        raise RouteCommandError(f"FORM_ID: routing form {form_id!r} has no versions")
+    return found
+
+
+def _version(found: list[routing_store.FormVersion], number: int | None, what: str) -> routing_store.FormVersion:
+    if number is None:
+        return found[-1]
+    chosen = next((v for v in found if v.version == number), None)
+    if chosen is None:
+        numbers = ", ".join(str(v.version) for v in found)
+        raise RouteCommandError(f"{what}: version {number} does not exist (versions: {numbers})")
+    return chosen
+
+
+def _form_text(form: RoutingForm) -> list[str]:
+    document = form.model_dump(mode="json", by_alias=True, exclude_defaults=True, exclude={"version"})
+    return yaml.safe_dump(document, sort_keys=False).splitlines(keepends=True)
+
+
+async def diff_versions(db: Database, form_id: str, old: int, new: int | None) -> list[str]:
+    """A unified diff of two versions' content (``new`` defaults to the latest)."""
+    found = await versions(db, form_id)
+    before, after = _version(found, old, "OLD"), _version(found, new, "NEW")
+    return list(
+        difflib.unified_diff(
+            _form_text(before.form),
+            _form_text(after.form),
+            fromfile=f"{form_id} v{before.version} ({before.author or 'unknown'}, {before.created_at:%Y-%m-%d %H:%M})",
+            tofile=f"{form_id} v{after.version} ({after.author or 'unknown'}, {after.created_at:%Y-%m-%d %H:%M})",
+        )
+    )
+
+
+async def rollback(db: Database, form_id: str, number: int, author: str) -> RoutingForm:
+    """Make version ``number``'s content live again, as a new version (history is never rewritten)."""
+    found = await versions(db, form_id)
+    chosen = _version(found, number, "VERSION")
+    async with db.transaction() as session:
+        attributes = await routing_store.list_attributes(session)
+        event_type_ids = {e.id for e in await config_store.list_event_types(session)}
+        try:
+            validate_form(chosen.form, attributes, event_type_ids)
+        except FormValidationError as refused:
+            raise RouteCommandError(f"VERSION: version {number} cannot route today: {refused}") from None
+        restored = chosen.form.model_copy(update={"version": found[-1].version + 1})
+        return await routing_store.save_form(session, restored, author=author)
+
+
+@app.command("versions")
+def versions_command(form_id: Annotated[str, typer.Argument(metavar="FORM_ID")], data_dir: DataDir = None) -> None:
+    """List a form's versions with their author and time (the live one marked *)."""
+    found = _run(lambda db: versions(db, form_id), data_dir)
+    for v in found:
+        live = "*" if v is found[-1] else " "
+        typer.echo(f"{live} v{v.version:<4} {v.created_at.isoformat(timespec='seconds')}  {v.author or 'unknown'}")
+
+
+@app.command("diff")
+def diff_command(
+    form_id: Annotated[str, typer.Argument(metavar="FORM_ID")],
+    old: Annotated[int, typer.Argument(metavar="OLD", help="The older version.")],
+    new: Annotated[int | None, typer.Argument(metavar="NEW", help="The newer version (default: the latest).")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Show what changed between two versions of a form (a unified diff of their YAML)."""
+    lines = _run(lambda db: diff_versions(db, form_id, old, new), data_dir)
+    typer.echo("".join(lines) if lines else "no difference", nl=not lines)
+
+
+@app.command("rollback")
+def rollback_command(
+    form_id: Annotated[str, typer.Argument(metavar="FORM_ID")],
+    version: Annotated[int, typer.Argument(metavar="VERSION", help="The version whose content to restore.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Restore an earlier version's content as a new version (checked as any save is)."""
+    saved = _run(lambda db: rollback(db, form_id, version, operator()), data_dir)
+    typer.echo(f"routing form {form_id}: version {version} restored as version {saved.version}")
 
 
 def register(root: typer.Typer) -> None:

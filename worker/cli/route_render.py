@@ -1,6 +1,11 @@
 """A routing decision and its trace as text, for `bookflow route explain|test|replay`."""
 
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from domain.routing_forms import RouteAction, RoutingDecision
+from routing.conditions import FailedCondition
 from routing.replay import DecisionSummary, ReplayReport
 
 
@@ -21,19 +26,36 @@ def summary_text(summary: DecisionSummary) -> str:
     return text
 
 
-def decision_lines(decision: RoutingDecision) -> list[str]:
-    """The decision, then every step of its trace with the reason."""
+def _failure_text(failure: FailedCondition) -> str:
+    seen = ", ".join(f"{k}={json.dumps(v)}" for k, v in failure.seen.items()) or "no answer"
+    text = f"first failed condition: {failure.condition} (saw {seen})"
+    return text + (f"; error: {failure.error}" if failure.error else "")
+
+
+def decision_lines(
+    decision: RoutingDecision,
+    answers: Mapping[str, Any] | None = None,
+    failures: Sequence[FailedCondition] = (),
+) -> list[str]:
+    """The decision, the answers, then every step of its trace with the reason (and, for each route
+    that did not match, its first failed condition with the value it saw)."""
     trace = decision.trace
     lines = [
         f"form {decision.form_id} v{decision.form_version}: {summary_text(DecisionSummary.of(decision))}",
         f"assignment reason: {decision.assignment_reason}",
-        "routes tried:",
     ]
+    if answers is not None:
+        lines.append("answers:")
+        lines.extend(f"  {key}: {json.dumps(value)}" for key, value in answers.items())
+    lines.append("routes tried:")
+    failed = {f.route_id: f for f in failures}
     for result in trace.routes:
         mark = "✓" if result.matched else "✗"
         note = " (fallback)" if result.is_fallback else " (empty rule)" if result.empty_rule else ""
         error = f" — {result.error}" if result.error else ""
         lines.append(f"  {mark} {result.route_name or result.route_id}{note}{error}")
+        if result.route_id in failed:
+            lines.append(f"      {_failure_text(failed[result.route_id])}")
     if trace.attributes is not None:
         lines.append(f"attributes: {trace.attributes.reason}")
         if trace.attributes.matched_user_ids is not None:

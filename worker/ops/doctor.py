@@ -21,14 +21,15 @@ from temporalio.service import RPCError, RPCStatusCode
 from domain.search_attributes import REGISTERED
 from store.db import alembic_config, sync_url
 from worker.ops.checks import Check
+from worker.ops.orphan_check import orphan_check
 from worker.ops.provider_checks import provider_checks
+from worker.ops.webhook_checks import webhook_checks
 from worker.settings import MessagingSettings, Settings
 from worker.temporal import connect
 
 CONNECT_TIMEOUT = 10.0
 # Messages not settled this long after falling due are a backlog (a provider is failing or no worker runs).
 BACKLOG_AGE = timedelta(minutes=10)
-FAILED_DELIVERY_WINDOW = timedelta(hours=24)
 
 
 def _type_name(value: int) -> str:
@@ -108,7 +109,7 @@ def _database_sync(url: str) -> list[Check]:
                 checks.append(
                     Check("Database migrated", "fail", detail, "start `bookflow worker` once (it migrates at start)")
                 )
-            checks += _webhooks(connection, tables)
+            checks += webhook_checks(connection, tables)
             checks += _backlog(connection, tables)
             return checks
     except SQLAlchemyError as down:
@@ -123,32 +124,6 @@ def _database_sync(url: str) -> list[Check]:
         ]
     finally:
         engine.dispose()
-
-
-def _webhooks(connection, tables: set[str]) -> list[Check]:
-    name = "Webhook subscriptions"
-    if not {"webhooks", "webhook_deliveries"} <= tables:
-        return [Check(name, "skip", "the webhooks tables do not exist in this database (feature not migrated)")]
-    from store.webhooks import DeliveryRow, SubscriptionRow
-
-    inactive = connection.execute(select(SubscriptionRow.id).where(SubscriptionRow.active.is_(False))).scalars().all()
-    since = datetime.now(UTC) - FAILED_DELIVERY_WINDOW
-    failing = connection.execute(
-        select(DeliveryRow.subscription_id, func.count())
-        .where(DeliveryRow.status == "failed", DeliveryRow.updated_at >= since)
-        .group_by(DeliveryRow.subscription_id)
-    ).all()
-    checks = []
-    if failing:
-        listed = ", ".join(f"{sub} ({count})" for sub, count in failing)
-        fix = "fix the receiver, then `bookflow webhooks redeliver --failed-since 24h`"
-        checks.append(Check(name, "fail", f"failed deliveries in the last 24 h: {listed}", fix))
-    if inactive:
-        fix = 'a 410 Gone deactivated them; re-enable with PATCH /v2/webhooks/{id} {"active": true} once fixed'
-        checks.append(Check(name, "warn", f"deactivated: {', '.join(inactive)}", fix))
-    if not checks:
-        checks.append(Check(name, "pass", "no failed deliveries in the last 24 h, none deactivated"))
-    return checks
 
 
 def _backlog(connection, tables: set[str]) -> list[Check]:
@@ -184,5 +159,6 @@ async def run_checks(settings: Settings, messaging: MessagingSettings | None = N
     else:
         results += [await _namespace(client), await _search_attributes(client)]
     results += await asyncio.to_thread(_database_sync, settings.database)
-    results += await provider_checks(messaging or MessagingSettings())
+    results.append(await orphan_check(settings.database, client))
+    results += await provider_checks(messaging or settings.messaging, settings.crm, settings.hubspot)
     return results

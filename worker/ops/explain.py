@@ -8,10 +8,10 @@ failing activity's error with its stack.
 import asyncio
 import contextlib
 import importlib
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pydantic import ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from temporalio.api.failure.v1 import Failure
@@ -19,17 +19,17 @@ from temporalio.client import Client, WorkflowExecutionDescription, WorkflowExec
 from temporalio.service import RPCError
 
 from domain import lifecycle
+from domain.base import CamelModel
 from domain.booking import Booking, BookingEvent
 from store import bookings, events
-from store.db import Database
+from store.db import Database, as_utc
 from worker.ops import history as hist
 from worker.ops.kinds import booking_uid_of
 
 QUERY_TIMEOUT = timedelta(seconds=3)
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(CamelModel):
     """A failure with its cause chain and the root cause's stack."""
 
     where: str
@@ -40,8 +40,7 @@ class Problem:
     next_attempt: datetime | None = None
 
 
-@dataclass(frozen=True)
-class DeliveryView:
+class DeliveryView(CamelModel):
     id: str
     trigger: str
     status: str
@@ -51,8 +50,26 @@ class DeliveryView:
     updated_at: datetime
 
 
-@dataclass
-class Explanation:
+class MessageView(CamelModel):
+    """One reminder message as `ops show` lists it (read from the store's record by attribute)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    key: str
+    step_id: str
+    channel: str
+    provider: str
+    recipient: str
+    status: str
+    attempts: int
+    due: datetime
+    sent_at: datetime | None
+    detail: str | None
+
+
+class Explanation(CamelModel):
+    """Everything `ops show` prints (and its --json object)."""
+
     workflow_id: str
     run_id: str
     workflow_type: str
@@ -62,12 +79,12 @@ class Explanation:
     booking_uid: str | None
     booking: Booking | None = None
     state_source: str = ""
-    agenda: list[lifecycle.AgendaItem] = field(default_factory=list)
-    events: list[BookingEvent] = field(default_factory=list)
+    agenda: list[lifecycle.AgendaItem] = Field(default_factory=list)
+    events: list[BookingEvent] = Field(default_factory=list)
     deliveries: list[DeliveryView] | None = None
-    messages: list[Any] | None = None
-    problems: list[Problem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    messages: list[MessageView] | None = None
+    problems: list[Problem] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
 
 
 def problem(where: str, failure: Failure, attempt: int = 0, next_attempt: datetime | None = None) -> Problem:
@@ -76,7 +93,14 @@ def problem(where: str, failure: Failure, attempt: int = 0, next_attempt: dateti
         current = current.cause
         chain.append(current.message)
     root = hist.innermost(failure)
-    return Problem(where, hist.describe_failure(failure), chain, root.stack_trace, attempt, next_attempt)
+    return Problem(
+        where=where,
+        message=hist.describe_failure(failure),
+        chain=chain,
+        stack=root.stack_trace,
+        attempt=attempt,
+        next_attempt=next_attempt,
+    )
 
 
 def _time(value: Any) -> datetime | None:
@@ -130,7 +154,13 @@ async def _deliveries(db: Database, event_ids: list[str]) -> list[DeliveryView] 
                 last_error = attempts[-1].error if attempts else None
                 views.append(
                     DeliveryView(
-                        row.id, row.trigger, row.status, row.attempts, row.last_status_code, last_error, row.updated_at
+                        id=row.id,
+                        trigger=row.trigger,
+                        status=row.status,
+                        attempts=row.attempts,
+                        last_status_code=row.last_status_code,
+                        last_error=last_error,
+                        updated_at=as_utc(row.updated_at),
                     )
                 )
             return views
@@ -138,13 +168,14 @@ async def _deliveries(db: Database, event_ids: list[str]) -> list[DeliveryView] 
         return None
 
 
-async def _messages(db: Database, uid: str) -> list[Any] | None:
+async def _messages(db: Database, uid: str) -> list[MessageView] | None:
     try:
         store = importlib.import_module("store.messages")
         async with db.sessions() as session:
-            return list(await store.for_booking(session, uid))
+            found = list(await store.for_booking(session, uid))
     except (ImportError, SQLAlchemyError):
         return None
+    return [MessageView.model_validate(m, from_attributes=True) for m in found]
 
 
 async def explain(client: Client, db: Database, workflow_id: str, keep_open: timedelta) -> Explanation:

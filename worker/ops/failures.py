@@ -5,9 +5,15 @@ import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from pydantic import ConfigDict
 from temporalio.client import Client, WorkflowExecution
 
+from domain.base import CamelModel
+from domain.webhooks import DeliveryStatus
+from store import webhooks as webhook_store
+from store.db import Database
 from worker.ops import history as hist
+from worker.ops.deliveries import ENDED_UNDELIVERED, DeliveryReport, reports
 from worker.ops.kinds import Kind, booking_uid_of, kind_of, types_clause
 
 CLOSED_BADLY = "ExecutionStatus IN ('Failed', 'TimedOut', 'Terminated')"
@@ -15,15 +21,18 @@ CLOSED_BADLY = "ExecutionStatus IN ('Failed', 'TimedOut', 'Terminated')"
 DESCRIBE_CONCURRENCY = 8
 
 
-@dataclass(frozen=True)
-class FailedWorkflow:
-    """One row of `bookflow ops failed`."""
+class FailedWorkflow(CamelModel):
+    """One row of `bookflow ops failed` (and one object of its --json array)."""
+
+    model_config = ConfigDict(frozen=True)
 
     workflow_id: str
-    run_id: str
+    run_id: str | None  # None for a delivery found through the store
     booking_uid: str | None
     kind: str
-    state: str  # FAILED, TIMED_OUT, TERMINATED, or RETRYING (still running, an activity keeps failing)
+    # FAILED, TIMED_OUT, TERMINATED, RETRYING (still running, an activity or a delivery keeps failing),
+    # or ABANDONED (a delivery whose subscription was switched off)
+    state: str
     since: datetime
     attempts: int
     error: str
@@ -58,7 +67,14 @@ async def _executions(client: Client, query: str, limit: int) -> list[WorkflowEx
     return [e async for e in client.list_workflows(query, limit=limit)]
 
 
-async def _closed_row(client: Client, execution: WorkflowExecution) -> FailedWorkflow:
+async def _is_latest_run(client: Client, execution: WorkflowExecution) -> bool:
+    """Whether ``execution`` is its workflow's latest run (a run a reset replaced is not a failure)."""
+    return (await client.get_workflow_handle(execution.id).describe()).run_id == execution.run_id
+
+
+async def _closed_row(client: Client, execution: WorkflowExecution) -> FailedWorkflow | None:
+    if not await _is_latest_run(client, execution):
+        return None
     history = await client.get_workflow_handle(execution.id, run_id=execution.run_id).fetch_history()
     state = execution.status.name if execution.status else "FAILED"
     return FailedWorkflow(
@@ -108,13 +124,56 @@ async def stuck_row(client: Client, execution: WorkflowExecution, stuck_after: t
     return FailedWorkflow(**base, since=since, attempts=task.attempt, error=error, activity="(workflow task)")
 
 
-async def find_failed(client: Client, query: FailedQuery) -> list[FailedWorkflow]:
-    """Failed, timed-out and terminated workflows plus stuck running ones, newest first."""
+def _delivery_row(report: DeliveryReport, query: FailedQuery, now: datetime) -> FailedWorkflow | None:
+    """A row for a delivery retrying longer than ``stuck_after``, or one that ended undelivered."""
+    if query.event_type_id is not None and report.event_type_id != query.event_type_id:
+        return None
+    if report.status is DeliveryStatus.RETRYING:
+        if report.failing_since is None or now - report.failing_since < query.stuck_after:
+            return None
+        since = report.failing_since
+    else:
+        since = report.last_attempt_at or report.created_at
+        if query.since is not None and since < query.since:
+            return None
+    return FailedWorkflow(
+        workflow_id=report.workflow_id,
+        run_id=None,
+        booking_uid=report.booking_uid,
+        kind=str(Kind.DELIVERY),
+        state=report.status.name,
+        since=since,
+        attempts=report.attempts,
+        error=report.last_error or "-",
+        activity="attempt_delivery",
+    )
+
+
+async def delivery_rows(db: Database, query: FailedQuery, schedule: list[float]) -> list[FailedWorkflow]:
+    """Deliveries retrying past ``stuck_after`` and those that ended undelivered, from the store.
+
+    Their workflows look healthy to Temporal (an HTTP failure is an outcome, not an activity failure),
+    so only the delivery log shows them.
+    """
+    async with db.sessions() as session:
+        found = await webhook_store.list_deliveries(
+            session, statuses=(DeliveryStatus.RETRYING, *ENDED_UNDELIVERED), limit=query.limit
+        )
+        found_reports = await reports(session, found, schedule)
+    now = datetime.now(UTC)
+    return [row for r in found_reports if (row := _delivery_row(r, query, now)) is not None]
+
+
+async def find_failed(
+    client: Client, query: FailedQuery, db: Database | None = None, schedule: list[float] | None = None
+) -> list[FailedWorkflow]:
+    """Failed, timed-out and terminated workflows (latest runs only) plus stuck running ones, newest
+    first; with ``db``, also deliveries retrying past ``stuck_after`` or ended undelivered."""
     closed = await _executions(client, visibility_query(query, CLOSED_BADLY, "CloseTime"), query.limit)
     running = await _executions(client, visibility_query(query, "ExecutionStatus = 'Running'", None), query.limit)
     gate = asyncio.Semaphore(DESCRIBE_CONCURRENCY)
 
-    async def closed_row(execution: WorkflowExecution) -> FailedWorkflow:
+    async def closed_row(execution: WorkflowExecution) -> FailedWorkflow | None:
         async with gate:
             return await _closed_row(client, execution)
 
@@ -125,4 +184,7 @@ async def find_failed(client: Client, query: FailedQuery) -> list[FailedWorkflow
     rows = await asyncio.gather(*(closed_row(e) for e in closed), *(running_row(e) for e in running))
     # A stuck workflow is listed whatever --since says: it is failing right now.
     found = [r for r in rows if r is not None]
+    if db is not None and query.kind in (None, Kind.DELIVERY):
+        listed = {r.workflow_id for r in found}
+        found += [r for r in await delivery_rows(db, query, schedule or []) if r.workflow_id not in listed]
     return sorted(found, key=lambda r: r.since, reverse=True)[: query.limit]

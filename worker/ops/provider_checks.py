@@ -14,8 +14,9 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client as TwilioClient
 
+from crm.hubspot.settings import HubSpotSettings
 from worker.ops.checks import Check
-from worker.settings import MessagingSettings
+from worker.settings import CrmSettings, MessagingSettings
 
 
 def _sendgrid(settings: MessagingSettings) -> Check:
@@ -101,16 +102,11 @@ def _twilio(settings: MessagingSettings) -> Check:
     return Check(name, "pass", f"account {account.sid} is active")
 
 
-def _hubspot() -> Check:
+def _hubspot(settings: HubSpotSettings) -> Check:
     name = "HubSpot credentials"
-    from pydantic import ValidationError
-
     from crm.hubspot.connection import HubSpotConnection
-    from crm.hubspot.settings import HubSpotSettings
 
-    try:
-        settings = HubSpotSettings()
-    except ValidationError:
+    if not settings.configured:
         return Check(name, "skip", "not configured (HUBSPOT_ACCESS_TOKEN or OAuth settings unset)")
     try:
         HubSpotConnection(settings).call("doctor", lambda c: c.crm.owners.owners_api.get_page(limit=1))
@@ -124,11 +120,11 @@ def _hubspot() -> Check:
     return Check(name, "pass", "owners API answered")
 
 
-def _salesforce() -> Check:
+def _salesforce(settings: CrmSettings) -> Check:
     name = "Salesforce credentials"
-    from worker.crm import CrmSettings, salesforce_connection
+    from worker.crm import salesforce_connection
 
-    connection = salesforce_connection(CrmSettings())
+    connection = salesforce_connection(settings)
     if connection is None:
         return Check(name, "skip", "not configured (SALESFORCE_USERNAME or SALESFORCE_ACCESS_TOKEN unset)")
     try:
@@ -146,9 +142,9 @@ def _salesforce() -> Check:
 CHECKS: list[Callable[[MessagingSettings], Check]] = [_sendgrid, _smtp, _twilio]
 
 
-async def provider_checks(settings: MessagingSettings) -> list[Check]:
+async def provider_checks(settings: MessagingSettings, crm: CrmSettings, hubspot: HubSpotSettings) -> list[Check]:
     """One line per provider; the calls are blocking client libraries, so they run in threads."""
     found = [await asyncio.to_thread(check, settings) for check in CHECKS]
-    found.append(await asyncio.to_thread(_hubspot))
-    found.append(await asyncio.to_thread(_salesforce))
+    found.append(await asyncio.to_thread(_hubspot, hubspot))
+    found.append(await asyncio.to_thread(_salesforce, crm))
     return found

@@ -15,10 +15,27 @@ def _when(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
 
 
+# A free-text column (an error, a URL) folds at this width so a table's natural width stays bounded.
+TEXT_WIDTH = 60
+
+
+def id_column(table: Table, header: str, values: list[str]) -> None:
+    """A column that never wraps or shortens its ids (a copied id must be whole); others give way."""
+    table.add_column(header, no_wrap=True, min_width=max([len(header), *(len(v) for v in values)]))
+
+
+def text_column(table: Table, header: str) -> None:
+    """A free-text column: folded at TEXT_WIDTH characters, the first to give way."""
+    table.add_column(header, overflow="fold", ratio=1, max_width=TEXT_WIDTH)
+
+
 def failed_table(rows: list[FailedWorkflow]) -> Table:
     table = Table(title=f"{len(rows)} failed or stuck workflow(s), newest first", title_justify="left")
-    for column in ("workflow id", "booking uid", "kind", "state", "since (UTC)", "attempts", "last error"):
-        table.add_column(column, overflow="fold")
+    id_column(table, "workflow id", [r.workflow_id for r in rows])
+    id_column(table, "booking uid", [r.booking_uid or "-" for r in rows])
+    for column in ("kind", "state", "since (UTC)", "attempts"):
+        table.add_column(column, no_wrap=True)
+    text_column(table, "last error")
     for row in rows:
         error = f"[{row.activity}] {row.error}" if row.activity else row.error
         table.add_row(
@@ -43,7 +60,10 @@ def explanation(out: Explanation) -> Group:
     """The whole `ops show` screen."""
     parts: list = []
     head = Table.grid(padding=(0, 2))
-    head.add_row("workflow", f"{out.workflow_id} ({out.workflow_type}) run {out.run_id}")
+    head.add_column(no_wrap=True)
+    head.add_column(overflow="fold")
+    head.add_row("workflow", f"{out.workflow_id} ({out.workflow_type})")
+    head.add_row("run", out.run_id)
     head.add_row(
         "status",
         f"{out.status}, started {_when(out.started)}" + (f", closed {_when(out.closed)}" if out.closed else ""),
@@ -69,8 +89,9 @@ def explanation(out: Explanation) -> Group:
         parts.append(agenda)
     if out.booking_uid is not None:
         log = Table(title="event log", title_justify="left")
-        for column in ("at (UTC)", "trigger", "event id"):
-            log.add_column(column)
+        for column in ("at (UTC)", "trigger"):
+            log.add_column(column, no_wrap=True)
+        id_column(log, "event id", [e.event_id for e in out.events])
         for event in out.events:
             log.add_row(_when(event.created_at), event.trigger, event.event_id)
         parts.append(log)
@@ -83,8 +104,10 @@ def _deliveries(out: Explanation) -> Table | Text:
     if out.deliveries is None:
         return Text("deliveries: the webhooks store is not installed", style="dim")
     table = Table(title="webhook deliveries", title_justify="left")
-    for column in ("delivery id", "trigger", "status", "attempts", "last code", "last error"):
-        table.add_column(column, overflow="fold")
+    id_column(table, "delivery id", [d.id for d in out.deliveries])
+    for column in ("trigger", "status", "attempts", "last code"):
+        table.add_column(column, no_wrap=True)
+    text_column(table, "last error")
     for d in out.deliveries:
         code = str(d.last_status_code) if d.last_status_code is not None else "-"
         table.add_row(d.id, d.trigger, d.status, str(d.attempts), code, d.last_error or "")
@@ -96,11 +119,25 @@ def _messages(out: Explanation) -> Table | Text:
         return Text("messages: the reminders store is not installed", style="dim")
     table = Table(title="reminder messages", title_justify="left")
     for column in ("step", "channel", "provider", "recipient", "status", "attempts", "detail"):
-        table.add_column(column, overflow="fold")
+        text_column(table, column)
     for m in out.messages:
         table.add_row(m.step_id, m.channel, m.provider, m.recipient, str(m.status), str(m.attempts), m.detail or "")
     return table
 
 
+WIDTH = 160
+
+
 def console() -> Console:
-    return Console(width=160)
+    return Console(width=WIDTH)
+
+
+def wide_enough(table: Table, width: int = WIDTH) -> Console:
+    """A console of ``width`` columns, or as wide as ``table`` is naturally (its ids whole, its text
+    columns at most TEXT_WIDTH): a cropped line would cut an id as surely as a wrapped one."""
+    return Console(width=max(width, Console(width=10_000).measure(table).maximum))
+
+
+def show(table: Table, width: int = WIDTH) -> None:
+    """Print ``table`` to stdout, ids whole (see wide_enough)."""
+    wide_enough(table, width).print(table)

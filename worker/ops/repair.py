@@ -34,6 +34,13 @@ class Retried:
 
 
 @dataclass(frozen=True)
+class ResetPlan:
+    workflow_id: str
+    run_id: str
+    event_id: int
+
+
+@dataclass(frozen=True)
 class ResetDone:
     workflow_id: str
     old_run_id: str
@@ -41,19 +48,28 @@ class ResetDone:
     event_id: int
 
 
-async def retry_now(client: Client, workflow_id: str) -> list[Retried]:
-    """Make every failing pending activity of ``workflow_id`` try again at once.
+async def failing_activities(client: Client, workflow_id: str) -> tuple[str, list[Retried]]:
+    """The latest run of ``workflow_id`` and its pending activities that have failed (read-only)."""
+    raw = (await client.get_workflow_handle(workflow_id).describe()).raw_description
+    failing = [
+        Retried(a.activity_id, a.activity_type.name, a.attempt)
+        for a in raw.pending_activities
+        if a.attempt > 1 or a.HasField("last_failure")
+    ]
+    return raw.workflow_execution_info.execution.run_id, failing
+
+
+async def retry_now(client: Client, workflow_id: str, dry_run: bool = False) -> list[Retried]:
+    """Make every failing pending activity of ``workflow_id`` try again at once (``dry_run``: only say which).
 
     Uses Temporal's ResetActivity: the attempt counter starts over and the next attempt is scheduled
     immediately instead of after the backoff. Returns what was retried (empty: nothing was failing).
     """
-    handle = client.get_workflow_handle(workflow_id)
-    raw = (await handle.describe()).raw_description
-    ref = ExecutionRef(workflow_id=workflow_id, run_id=raw.workflow_execution_info.execution.run_id)
-    retried = []
-    for activity in raw.pending_activities:
-        if not (activity.attempt > 1 or activity.HasField("last_failure")):
-            continue
+    run_id, failing = await failing_activities(client, workflow_id)
+    if dry_run:
+        return failing
+    ref = ExecutionRef(workflow_id=workflow_id, run_id=run_id)
+    for activity in failing:
         await client.workflow_service.reset_activity(
             ResetActivityRequest(
                 namespace=client.namespace,
@@ -63,8 +79,7 @@ async def retry_now(client: Client, workflow_id: str) -> list[Retried]:
                 reset_heartbeat=True,
             )
         )
-        retried.append(Retried(activity.activity_id, activity.activity_type.name, activity.attempt))
-    return retried
+    return failing
 
 
 async def reset_point(client: Client, workflow_id: str, run_id: str | None, to: ResetTo) -> int:
@@ -82,31 +97,55 @@ async def reset_point(client: Client, workflow_id: str, run_id: str | None, to: 
             return hist.first_failure(history, pending)
 
 
+async def plan_reset(client: Client, workflow_id: str, to: ResetTo, run_id: str | None = None) -> ResetPlan:
+    """Which run of ``workflow_id`` a reset would act on and the event it would go back to (read-only)."""
+    run_id = run_id or (await client.get_workflow_handle(workflow_id).describe()).run_id
+    return ResetPlan(workflow_id, run_id, await reset_point(client, workflow_id, run_id, to))
+
+
 async def reset(
     client: Client, workflow_id: str, to: ResetTo, run_id: str | None = None, reason: str = "bookflow ops reset"
 ) -> ResetDone:
     """Reset one workflow through ResetWorkflowExecution; signals and updates after the point are re-applied."""
-    handle = client.get_workflow_handle(workflow_id, run_id=run_id)
-    run_id = run_id or (await handle.describe()).run_id
-    event_id = await reset_point(client, workflow_id, run_id, to)
+    plan = await plan_reset(client, workflow_id, to, run_id)
     response = await client.workflow_service.reset_workflow_execution(
         ResetWorkflowExecutionRequest(
             namespace=client.namespace,
-            workflow_execution=ExecutionRef(workflow_id=workflow_id, run_id=run_id),
+            workflow_execution=ExecutionRef(workflow_id=workflow_id, run_id=plan.run_id),
             reason=reason,
-            workflow_task_finish_event_id=event_id,
+            workflow_task_finish_event_id=plan.event_id,
             request_id=str(uuid.uuid4()),
             # Updates too (a cancel after the point must survive the reset), not only signals.
             reset_reapply_type=ResetReapplyType.RESET_REAPPLY_TYPE_ALL_ELIGIBLE,
             identity=IDENTITY,
         )
     )
-    return ResetDone(workflow_id, run_id, response.run_id, event_id)
+    return ResetDone(workflow_id, plan.run_id, response.run_id, plan.event_id)
 
 
-async def matching(client: Client, query: str, limit: int = 1000) -> list[WorkflowExecution]:
-    """The workflows a batch reset would touch (the dry-run listing)."""
-    return [e async for e in client.list_workflows(query, limit=limit)]
+@dataclass(frozen=True)
+class Matched:
+    """What a visibility query matched, one run per workflow: the latest runs it matched, and the
+    workflows it matched only through runs that a later one replaced (left alone)."""
+
+    latest: list[WorkflowExecution]
+    superseded: dict[str, str]  # workflow id → its latest run id, which the query did not match
+
+
+async def matching(client: Client, query: str, limit: int = 1000) -> Matched:
+    """The workflows a batch would act on: each matched workflow's latest run, once."""
+    by_id: dict[str, list[WorkflowExecution]] = {}
+    async for execution in client.list_workflows(query, limit=limit):
+        by_id.setdefault(execution.id, []).append(execution)
+    latest, superseded = [], {}
+    for workflow_id, runs in by_id.items():
+        current = (await client.get_workflow_handle(workflow_id).describe()).run_id
+        match = next((run for run in runs if run.run_id == current), None)
+        if match is None:
+            superseded[workflow_id] = current
+        else:
+            latest.append(match)
+    return Matched(latest, superseded)
 
 
 @dataclass(frozen=True)
@@ -119,8 +158,12 @@ class BatchItem:
 async def reset_many(
     client: Client, executions: list[WorkflowExecution], to: ResetTo, reason: str
 ) -> AsyncIterator[BatchItem]:
-    """Reset each execution in turn, yielding each outcome as it lands (for a progress display)."""
+    """Reset each workflow once, in turn, yielding each outcome as it lands (for a progress display)."""
+    seen: set[str] = set()
     for execution in executions:
+        if execution.id in seen:  # a second run of a workflow already reset: resetting again would repeat it
+            continue
+        seen.add(execution.id)
         try:
             done = await reset(client, execution.id, to, execution.run_id, reason)
             yield BatchItem(execution.id, done, None)

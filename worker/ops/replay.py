@@ -11,8 +11,6 @@ from temporalio.worker import Replayer
 
 from worker.temporal import WORKFLOWS, workflow_runner
 
-HISTORIES = Path(__file__).resolve().parents[2] / "tests" / "histories"
-
 
 @dataclass(frozen=True)
 class ReplayOutcome:
@@ -53,8 +51,12 @@ def load(path: Path) -> WorkflowHistory:
     return WorkflowHistory.from_json(path.stem, path.read_text())
 
 
-async def export(client: Client, workflow_id: str, name: str | None = None, directory: Path = HISTORIES) -> Path:
-    """Save the full history of ``workflow_id`` as ``directory/NAME.json`` (the replay tests' format)."""
+async def export(client: Client, workflow_id: str, directory: Path, name: str | None = None) -> Path:
+    """Save the full history of ``workflow_id`` as ``directory/NAME.json`` (the replay tests' format).
+
+    An installed bookflow has no source tree to write into, so the caller always names the directory
+    (in a checkout, ``tests/histories`` keeps the history replayed by the test suite).
+    """
     history = await client.get_workflow_handle(workflow_id).fetch_history()
     workflow_type = history.events[0].workflow_execution_started_event_attributes.workflow_type.name
     directory.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,129 @@
+"""Cal.com's event-type fields (API 2024-06-14) that Bookflow stores and returns whole.
+
+``locations`` and ``confirmationPolicy`` also fill Bookflow's older ``location`` and
+``requiresConfirmation`` (which stay accepted as aliases); the rest are kept and returned as sent.
+"""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, model_validator
+
+from domain.base import CamelModel
+
+CAL_VIDEO = "integrations:daily"
+
+
+class AddressLocation(CamelModel):
+    type: Literal["address"]
+    address: str = Field(min_length=1, max_length=1000)
+    public: bool = False
+
+
+class LinkLocation(CamelModel):
+    type: Literal["link"]
+    link: str = Field(min_length=1, max_length=2048)
+    public: bool = False
+
+
+class IntegrationLocation(CamelModel):
+    type: Literal["integration"]
+    integration: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9-]+$")
+    credential_id: int | None = None
+
+
+class PhoneLocation(CamelModel):
+    type: Literal["phone"]
+    phone: str = Field(min_length=1, max_length=50)
+    public: bool = False
+
+
+class AttendeeLocation(CamelModel):
+    type: Literal["attendeeAddress", "attendeePhone", "attendeeDefined", "organizersDefaultApp"]
+
+
+Location = Annotated[
+    AddressLocation | LinkLocation | IntegrationLocation | PhoneLocation | AttendeeLocation,
+    Field(discriminator="type"),
+]
+
+
+def location_text(location: Location) -> str:
+    """The single place string Bookflow's bookings carry for an event type's first location."""
+    match location:
+        case IntegrationLocation(integration="cal-video"):
+            return CAL_VIDEO
+        case IntegrationLocation(integration=name):
+            return f"integrations:{name}"
+        case AddressLocation(address=text) | LinkLocation(link=text) | PhoneLocation(phone=text):
+            return text
+    return location.type
+
+
+def locations_from_text(text: str) -> list[dict[str, Any]]:
+    """Cal.com's output locations for an event type configured with Bookflow's ``location`` string."""
+    if text == CAL_VIDEO:
+        return [{"type": "integration", "integration": "cal-video"}]
+    if text.startswith("integrations:"):
+        return [{"type": "integration", "integration": text.removeprefix("integrations:")}]
+    if text.startswith(("http://", "https://")):
+        return [{"type": "link", "link": text, "public": True}]
+    return [{"type": "unknown", "location": text}]
+
+
+class ConfirmationPolicy(CamelModel):
+    type: Literal["always", "time"]
+    notice_threshold: dict[str, Any] | None = None
+    block_unconfirmed_bookings_in_booker: bool = True
+
+    @model_validator(mode="after")
+    def _threshold_with_time(self) -> "ConfirmationPolicy":
+        if self.type == "time" and self.notice_threshold is None:
+            raise ValueError("confirmationPolicy.noticeThreshold: required when type is 'time'")
+        return self
+
+
+class CalcomEventTypeFields(CamelModel):
+    """Mixed into EventType: Cal.com's fields beyond the lifecycle and availability ones."""
+
+    locations: list[Location] | None = Field(default=None, max_length=50)
+    booking_fields: list[dict[str, Any]] = Field(default=[], max_length=100)
+    disable_guests: bool = False
+    hidden: bool = False
+    metadata: dict[str, Any] = {}
+    recurrence: dict[str, Any] | None = None
+    seats: dict[str, Any] | None = None
+    confirmation_policy: ConfirmationPolicy | None = None
+    lock_time_zone_toggle_on_booking_page: bool = False
+    is_instant_event: bool = False
+    booking_requires_authentication: bool = False
+    requires_booker_email_verification: bool = False
+    hide_calendar_notes: bool = False
+    hide_calendar_event_details: bool = False
+    hide_organizer_email: bool = False
+    success_redirect_url: str | None = Field(default=None, max_length=2048)
+    forward_params_success_redirect: bool | None = None
+    custom_name: str | None = Field(default=None, max_length=255)
+    color: dict[str, str] | None = None
+    booker_layouts: dict[str, Any] | None = None
+    offset_start: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _calcom_aliases(cls, data: Any) -> Any:
+        """``locations`` fills ``location`` and ``confirmationPolicy`` fills ``requiresConfirmation``
+        unless those are sent too; ``{"disabled": true}`` resets a policy."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        policy = data.get("confirmationPolicy")
+        if isinstance(policy, dict) and policy.get("disabled") is True:
+            data["confirmationPolicy"] = policy = None
+        if "confirmationPolicy" in data and "requiresConfirmation" not in data:
+            data["requiresConfirmation"] = policy is not None
+        return data
+
+    @model_validator(mode="after")
+    def _location_from_locations(self) -> "CalcomEventTypeFields":
+        if self.locations and "location" not in self.model_fields_set and hasattr(self, "location"):
+            object.__setattr__(self, "location", location_text(self.locations[0]))
+        return self

@@ -1,0 +1,84 @@
+"""Two `bookflow worker` processes: a kill -9 of one leaves timed events on time; SIGTERM drains a worker.
+
+The lateness bound here is generous (the figure, 2 s at p99, is `python -m bench failover`'s), but below the
+10 s a killed worker's workflows would wait with Temporal's default sticky-queue and task timeouts.
+"""
+
+import asyncio
+import signal
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from temporalio.testing import WorkflowEnvironment
+
+from store.db import Database
+from testkit.batch import seed_batch, start_batch
+from testkit.failover import kill_one_of_two
+from testkit.processes import process_env, spawned_worker
+from testkit.server import LoopbackServer, Reply, Request
+from testkit.stack import eventually, running_api
+
+BOOKINGS = 20
+LATENESS_BOUND = timedelta(seconds=6)
+
+
+def _env(temporal_env: WorkflowEnvironment, db: Database, task_queue: str, data_dir: Path) -> dict[str, str]:
+    client = temporal_env.client
+    return process_env(client.service_client.config.target_host, client.namespace, db.url, task_queue, data_dir)
+
+
+async def test_a_killed_worker_leaves_meetings_starting_on_time(
+    temporal_env: WorkflowEnvironment, pg_db: Database, task_queue: str, tmp_path: Path
+):
+    run = await kill_one_of_two(temporal_env.client, pg_db, task_queue, tmp_path, BOOKINGS)
+    assert set(run.started) == set(run.uids) and set(run.started.values()) == {1}, run.started  # all, once each
+    assert run.lateness[0] >= timedelta(0), run.lateness
+    assert run.lateness[-1] <= LATENESS_BOUND, [round(late.total_seconds(), 2) for late in run.lateness]
+
+
+async def test_sigterm_stops_polling_and_lets_the_activity_in_flight_finish(
+    temporal_env: WorkflowEnvironment, pg_db: Database, task_queue: str, tmp_path: Path
+):
+    release = threading.Event()
+    received: list[Request] = []
+
+    def held(request: Request) -> Reply:
+        received.append(request)
+        release.wait(timeout=30)  # the delivery is in flight until the test lets it answer
+        return Reply(200, b"ok")
+
+    receiver = LoopbackServer(held)
+    env = _env(temporal_env, pg_db, task_queue, tmp_path) | {"BOOKFLOW_SHUTDOWN_GRACE_SECONDS": "20"}
+    kind = await seed_batch(pg_db, 1)
+    try:
+        async with (
+            running_api(temporal_env.client, pg_db, task_queue) as stack,
+            spawned_worker("worker", env, tmp_path) as worker,
+        ):
+            body = {"subscriberUrl": receiver.url + "/hook", "triggers": ["BOOKING_CREATED"]}
+            created = await stack.http.post("/v2/webhooks", json=body)
+            assert created.status_code == 201, created.text
+            webhook = created.json()["data"]["id"]
+            await worker.wait_ready()
+            start = datetime.now(UTC) + timedelta(hours=1)
+            await start_batch(temporal_env.client, pg_db, task_queue, kind, 1, start, timedelta(minutes=1))
+            await eventually(lambda: asyncio.sleep(0, len(received)), lambda n: n == 1)
+
+            worker.process.send_signal(signal.SIGTERM)
+            # Draining: not ready (so no new work is routed to it), yet still running the delivery.
+            draining = await eventually(lambda: worker.probe("/ready"), lambda answer: answer.status_code == 503)
+            assert "worker: draining" in draining.text, draining.text
+            assert worker.process.returncode is None
+            release.set()
+            assert await asyncio.wait_for(worker.process.wait(), timeout=30) == 0
+
+            listed = await stack.http.get(f"/v2/webhooks/{webhook}/deliveries")
+            (delivery,) = listed.json()["data"]
+    finally:
+        release.set()
+        receiver.close()
+    # The attempt in flight at SIGTERM finished and was recorded: delivered once, never cancelled and resent.
+    assert delivery["status"] == "delivered", delivery
+    assert [attempt["statusCode"] for attempt in delivery["log"]] == [200], delivery
+    assert len(received) == 1
