@@ -78,14 +78,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PATCH", "/v2/webhooks/{webhook_id}"): OWNER,
     ("DELETE", "/v2/webhooks/{webhook_id}"): OWNER,
     ("GET", "/v2/webhooks/{webhook_id}/deliveries"): OWNER,
-    # -- routing forms: submitting is public (its answer carries the routing); forms and stored
-    # responses (answers, trace) belong to the form's owner
+    # -- routing forms: submitting and reading that response by its (random) id are public, as in
+    # Cal.com; forms and the listing of their responses belong to the form's owner
     ("POST", FORM + "/responses"): PUBLIC,
+    ("GET", FORM + "/responses/{response_id}"): PUBLIC,
     ("GET", "/v2/routing-forms"): OWNER,
     ("POST", "/v2/routing-forms"): OWNER,
     ("GET", FORM): OWNER,
     ("PATCH", FORM): OWNER,
-    ("GET", FORM + "/responses/{response_id}"): OWNER,
     ("GET", FORM + "/responses"): OWNER,
     ("GET", FORM + "/versions"): OWNER,
     ("DELETE", FORM): OWNER,

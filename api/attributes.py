@@ -11,6 +11,7 @@ from api.schemas import Envelope
 from domain.base import CamelModel
 from domain.routing_config import ConfiguredAttribute
 from domain.routing_forms import AttributeAssignment
+from domain.text_bounds import NAME
 from store import config, routing
 
 router = APIRouter(prefix="/v2/attributes", tags=["attributes"])
@@ -20,9 +21,9 @@ Ctx = Annotated[ApiContext, Depends(context)]
 class AssignOption(CamelModel):
     """Cal.com's assign body: an option (select types) or a value (TEXT, NUMBER), with a weight."""
 
-    attribute_id: str
-    attribute_option_id: str | None = None
-    value: str | None = None
+    attribute_id: str = Field(max_length=NAME)
+    attribute_option_id: str | None = Field(default=None, max_length=NAME)
+    value: str | None = Field(default=None, max_length=NAME)
     weight: int | None = Field(default=None, ge=0)
 
 

@@ -36,6 +36,7 @@ from domain.calendars import (
     SyncStart,
     sync_workflow_id,
 )
+from domain.text_bounds import NAME, URL
 from store import calendars as store
 from store import config
 
@@ -67,16 +68,16 @@ class DisconnectInput(CamelModel):
 
 
 class SelectedCalendarInput(CamelModel):
-    integration: str = Field(min_length=1)
-    external_id: str = Field(min_length=1)
+    integration: str = Field(min_length=1, max_length=NAME)
+    external_id: str = Field(min_length=1, max_length=URL)  # a CalDAV calendar is named by its URL
     credential_id: int
-    delegation_credential_id: str | None = None
+    delegation_credential_id: str | None = Field(default=None, max_length=NAME)
 
 
 class DestinationInput(CamelModel):
-    integration: str = Field(min_length=1)
-    external_id: str = Field(min_length=1)
-    delegation_credential_id: str | None = None
+    integration: str = Field(min_length=1, max_length=NAME)
+    external_id: str = Field(min_length=1, max_length=URL)
+    delegation_credential_id: str | None = Field(default=None, max_length=NAME)
     # Bookflow's extension: the event type's destination, which wins over the user's.
     event_type_id: int | None = None
 

@@ -25,9 +25,6 @@ VERSION = "0.1.0"
 # A probe answers within an orchestrator's usual 5 s probe timeout, even when a dependency hangs.
 CHECK_TIMEOUT = timedelta(seconds=2)
 
-# Answered to anyone, never rate-limited (api/rate_limits.py).
-PROBES = frozenset({"/health", "/ready"})
-
 router = APIRouter()
 
 

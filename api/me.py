@@ -12,6 +12,7 @@ from api.schemas import Envelope
 from domain.base import CamelModel
 from domain.config import User
 from domain.schedules import UserBookingLimits
+from domain.text_bounds import NAME
 from domain.zones import check_time_zone
 from store import availability, config
 
@@ -24,7 +25,7 @@ class UpdateMe(CamelModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=255)
     email: EmailStr | None = None
-    time_zone: str | None = None
+    time_zone: str | None = Field(default=None, max_length=NAME)
     default_schedule_id: int | None = Field(default=None, ge=1)
 
     @field_validator("time_zone")

@@ -23,10 +23,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.access_config import AccessConfig
 from api.access_rules import RULES, Rule
 from api.errors import envelope
-from api.health import PROBES
 from api.route_match import matched_route
 
 log = logging.getLogger("bookflow.api")
+
+# An orchestrator's liveness and readiness probes (api/health.py): never counted, never refused, since
+# several pods probed from one node share an address and a 429 would read as a dead or unready process.
+PROBES = frozenset({"/health", "/ready"})
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -100,7 +103,6 @@ class RateLimit:
         return Bucket("ip:" + client_address(scope, self.proxies), self.public)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # An orchestrator's probes are never refused: a 429 would read as a dead or unready process.
         if scope["type"] != "http" or scope["path"] in PROBES:
             await self.app(scope, receive, send)
             return

@@ -215,9 +215,13 @@ async def list_responses(
 
 
 @forms.get("/{form_id}/responses/{response_id}")
-async def get_response(form_id: str, response_id: int, ctx: Ctx, caller: CurrentUser) -> Envelope:
-    """A stored response (answers, decision, trace), for the form's owner."""
-    await _form(ctx, form_id, caller)
+async def get_response(form_id: str, response_id: int, ctx: Ctx) -> Envelope:
+    """A stored response (answers, decision, trace), to anyone holding its id, as in Cal.com.
+
+    Public because response ids are random 53-bit integers, known only to the submitter (and the form's
+    owner); the answer never carries the booking token or its hash.
+    """
+    await _form(ctx, form_id)
     async with ctx.db.sessions() as session:
         stored = await routing.get_response(session, response_id)
     if stored is None or stored.form_id != form_id:

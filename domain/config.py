@@ -11,6 +11,7 @@ from domain.reminders import ReminderWorkflow, check_unique_ids
 from domain.routing_config import ConfiguredAttribute
 from domain.routing_forms import RoutingForm
 from domain.schedules import OutOfOffice, Schedule, UserBookingLimits
+from domain.text_bounds import NAME, TEXT, URL
 from domain.zones import check_time_zone
 
 SchedulingType = Literal["collective", "roundRobin", "managed"]
@@ -22,10 +23,10 @@ class User(CamelModel):
     """A person who hosts event types."""
 
     id: int = Field(ge=1)
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=NAME)
     email: EmailStr
-    username: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")
-    time_zone: str = "UTC"
+    username: str = Field(min_length=1, max_length=NAME, pattern=r"^[A-Za-z0-9._-]+$")
+    time_zone: str = Field(default="UTC", max_length=NAME)
     # The schedule used when an event type names none; without one, Cal.com's Mon-Fri 09:00-17:00 (D1).
     default_schedule_id: int | None = Field(default=None, ge=1)
     booking_limits: UserBookingLimits | None = None
@@ -43,9 +44,9 @@ class EventType(EventTypeAvailability, CalcomEventTypeFields):
     """An event type with the fields that change a booking's lifecycle and where its slots lie."""
 
     id: int = Field(ge=1)
-    slug: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9-]*$")
-    title: str = Field(min_length=1)
-    description: str = ""
+    slug: str = Field(min_length=1, max_length=NAME, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str = Field(min_length=1, max_length=NAME)
+    description: str = Field(default="", max_length=TEXT)
     length_in_minutes: int = Field(ge=1, le=24 * 60)
     requires_confirmation: bool = False
     price: int = Field(default=0, ge=0, description="In the currency's minor units: 1000 is 10.00.")
@@ -58,7 +59,7 @@ class EventType(EventTypeAvailability, CalcomEventTypeFields):
     scheduling_type: SchedulingType | None = None
     host_no_show_after_minutes: float | None = Field(default=None, gt=0)
     guest_no_show_after_minutes: float | None = Field(default=None, gt=0)
-    location: str = "integrations:daily"
+    location: str = Field(default="integrations:daily", max_length=URL)
     # Reminder rules (Cal.com "workflows"): a booking's snapshot of its event type carries them.
     workflows: list[ReminderWorkflow] = []
     # Cal.com's "roundRobinLeadSkip": route a round-robin booking to the attendee's CRM owner if they host.

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from domain.base import CamelModel
+from domain.text_bounds import NAME
 
 CAL_VIDEO = "integrations:daily"
 
@@ -103,7 +104,7 @@ class CalcomEventTypeFields(CamelModel):
     success_redirect_url: str | None = Field(default=None, max_length=2048)
     forward_params_success_redirect: bool | None = None
     custom_name: str | None = Field(default=None, max_length=255)
-    color: dict[str, str] | None = None
+    color: dict[str, Annotated[str, Field(max_length=NAME)]] | None = None
     booker_layouts: dict[str, Any] | None = None
     offset_start: int | None = Field(default=None, ge=0)
 

@@ -11,6 +11,7 @@ from pydantic import EmailStr, Field, field_validator, model_validator
 
 from domain.base import CamelModel
 from domain.phone import optional_e164
+from domain.text_bounds import PHONE
 
 
 class ReminderTrigger(StrEnum):
@@ -114,7 +115,9 @@ class ReminderStep(CamelModel):
     include_calendar_event: bool = False
     message: StepMessage = StepMessage()
     send_to_email: EmailStr | None = Field(default=None, description="The address an email_address step sends to.")
-    send_to_phone: str | None = Field(default=None, description="The E.164 number an sms_number step sends to.")
+    send_to_phone: str | None = Field(
+        default=None, max_length=PHONE, description="The E.164 number an sms_number step sends to."
+    )
 
     _phone = field_validator("send_to_phone")(optional_e164)
 

@@ -8,14 +8,15 @@ from pydantic import Field, model_validator
 
 from domain.base import CamelModel
 from domain.routing_forms import Attribute, AttributeAssignment
+from domain.text_bounds import NAME
 
 
 class AttributeHolder(CamelModel):
     """A user holding an option of the attribute (select types) or a value (TEXT, NUMBER)."""
 
     user_id: int = Field(ge=1)
-    option_id: str | None = None
-    value: str | None = None
+    option_id: str | None = Field(default=None, max_length=NAME)
+    value: str | None = Field(default=None, max_length=NAME)
     weight: int | None = Field(default=None, ge=0)
 
 

@@ -8,13 +8,14 @@ and attribute rules over org attributes. The rules themselves are checked and ev
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
 from domain.base import CamelModel
+from domain.text_bounds import NAME, TEXT
 
 FieldType = Literal["text", "textarea", "email", "phone", "number", "select", "multiselect", "radio", "checkbox"]
 SINGLE_CHOICE: frozenset[str] = frozenset({"select", "radio"})
@@ -25,8 +26,8 @@ TEXTUAL: frozenset[str] = frozenset({"text", "textarea", "email", "phone"})
 class FieldOption(CamelModel):
     """A choice of a select-like field. Legacy options have no id; rules then compare labels."""
 
-    id: str | None = None
-    label: str = Field(min_length=1)
+    id: str | None = Field(default=None, max_length=NAME)
+    label: str = Field(min_length=1, max_length=NAME)
 
     @property
     def key(self) -> str:
@@ -35,12 +36,12 @@ class FieldOption(CamelModel):
 
 
 class FormField(CamelModel):
-    id: str = Field(min_length=1)
-    label: str = Field(min_length=1)
-    identifier: str | None = None
+    id: str = Field(min_length=1, max_length=NAME)
+    label: str = Field(min_length=1, max_length=NAME)
+    identifier: str | None = Field(default=None, max_length=NAME)
     type: FieldType
     required: bool = False
-    placeholder: str | None = None
+    placeholder: str | None = Field(default=None, max_length=TEXT)
     options: list[FieldOption] = []
     deleted: bool = False
 
@@ -67,7 +68,7 @@ class RouteAction(CamelModel):
     """Where a matching route sends the submitter."""
 
     type: RouteActionType
-    value: str = ""
+    value: str = Field(default="", max_length=TEXT)  # a URL or a message
     event_type_id: int | None = None
 
     @model_validator(mode="after")
@@ -89,15 +90,15 @@ class AttributeRoutingConfig(CamelModel):
 class Route(CamelModel):
     """One route: a rule over the answers (query-builder tree or JsonLogic) and an action."""
 
-    id: str = Field(min_length=1)
-    name: str | None = None
+    id: str = Field(min_length=1, max_length=NAME)
+    name: str | None = Field(default=None, max_length=NAME)
     query_value: dict[str, Any] | None = None
     json_logic: Any = None
     action: RouteAction
     is_fallback: bool = False
     attributes_query_value: dict[str, Any] | None = None
     fallback_attributes_query_value: dict[str, Any] | None = None
-    attribute_id_for_weights: str | None = None
+    attribute_id_for_weights: str | None = Field(default=None, max_length=NAME)
     attribute_routing_config: AttributeRoutingConfig | None = None
 
     @property
@@ -114,9 +115,9 @@ class Route(CamelModel):
 class RoutingForm(CamelModel):
     """A routing form. ``version`` grows with every change; compiled rules are cached per version."""
 
-    id: str = Field(min_length=1)
-    name: str = Field(min_length=1)
-    description: str = ""
+    id: str = Field(min_length=1, max_length=NAME)
+    name: str = Field(min_length=1, max_length=NAME)
+    description: str = Field(default="", max_length=TEXT)
     version: int = Field(default=1, ge=1)
     team_id: int | None = None
     user_id: int | None = None
@@ -138,19 +139,19 @@ AttributeType = Literal["TEXT", "NUMBER", "SINGLE_SELECT", "MULTI_SELECT"]
 
 
 class AttributeOption(CamelModel):
-    id: str = Field(min_length=1)
-    value: str
-    slug: str | None = None
+    id: str = Field(min_length=1, max_length=NAME)
+    value: str = Field(max_length=NAME)
+    slug: str | None = Field(default=None, max_length=NAME)
     is_group: bool = False
-    contains: list[str] = []
+    contains: list[Annotated[str, Field(max_length=NAME)]] = []
 
 
 class Attribute(CamelModel):
     """An org attribute (e.g. "Region") with its options; users are assigned options of it."""
 
-    id: str = Field(min_length=1)
-    name: str = Field(min_length=1)
-    slug: str | None = None
+    id: str = Field(min_length=1, max_length=NAME)
+    name: str = Field(min_length=1, max_length=NAME)
+    slug: str | None = Field(default=None, max_length=NAME)
     type: AttributeType
     options: list[AttributeOption] = []
     enabled: bool = True
@@ -368,6 +369,8 @@ def _text(field: FormField, raw: Any) -> str:
 
 def normalize_answer(field: FormField, raw: Any) -> Any:
     """One answer as rules see it: option keys for choices, numbers for number fields, text otherwise."""
+    if any(isinstance(item, str) and len(item) > TEXT for item in (raw if isinstance(raw, list) else [raw])):
+        raise AnswerError(field.key, f"should be at most {TEXT} characters")
     if field.type in SINGLE_CHOICE:
         return _choice(field, raw[0] if isinstance(raw, list) and len(raw) == 1 else raw)
     if field.type in MULTI_CHOICE and field.options:

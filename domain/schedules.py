@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from domain.base import CamelModel
+from domain.text_bounds import NAME
 from domain.zones import check_time_zone
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -111,8 +112,8 @@ WORKING_HOURS = [WeeklyRange(days=list(DAY_NAMES[:5]), start_time="09:00", end_t
 class ScheduleFields(CamelModel):
     """What a client sends to create or change a schedule."""
 
-    name: str = Field(min_length=1, max_length=255)
-    time_zone: str
+    name: str = Field(min_length=1, max_length=NAME)
+    time_zone: str = Field(max_length=NAME)
     is_default: bool = False
     availability: list[WeeklyRange] = Field(default_factory=lambda: list(WORKING_HOURS), max_length=100)
     overrides: list[DateOverride] = Field(default=[], max_length=1000)

@@ -1,5 +1,6 @@
 """A key acts as its user: lists hold the caller's resources only, and nothing is made for another user."""
 
+from store import routing
 from testkit.access import OTHER_ID, OWNER_ID
 from testkit.stack import soon
 from tests.access.world import HOOK_URL, build_world, form_document
@@ -53,3 +54,32 @@ async def test_a_users_key_creates_only_for_that_user(walk):
     assert instance_wide.status_code == 201 and instance_wide.json()["data"]["userId"] == 0
     async with walk.as_(walk.keys.owner) as http:  # the instance-wide webhook is not the owner's to see
         assert (await http.get(f"/v2/webhooks/{instance_wide.json()['data']['id']}")).status_code == 404
+
+
+async def test_a_routing_response_is_read_by_its_id_without_a_key_but_listed_only_by_the_owner(walk):
+    form = form_document("to-book", OWNER_ID)
+    form["routes"][0]["action"] = {"type": "eventTypeRedirectUrl", "value": "ada/intro", "eventTypeId": 1}
+    for document in (form, form_document("another", OWNER_ID)):
+        assert (await walk.http.post("/v2/routing-forms", json=document)).status_code == 201
+    async with walk.as_(None) as anonymous:
+        submitted = await anonymous.post("/v2/routing-forms/to-book/responses", json={"email": "kim@x.com"})
+        response_id = submitted.json()["data"]["routing"]["responseId"]
+        token = submitted.json()["data"]["routing"]["bookingToken"]
+        read = await anonymous.get(f"/v2/routing-forms/to-book/responses/{response_id}")
+        elsewhere = await anonymous.get(f"/v2/routing-forms/another/responses/{response_id}")
+        listed = await anonymous.get("/v2/routing-forms/to-book/responses")
+    assert read.status_code == 200, read.text
+    assert read.json()["data"]["id"] == response_id and read.json()["data"]["response"] == {"email": "kim@x.com"}
+    async with walk.db.sessions() as session:
+        stored = await routing.get_response(session, response_id)
+    # Neither the one-time booking token nor what the store keeps of it is ever in that answer.
+    assert stored.booking_token_hash and stored.booking_token_hash not in read.text
+    assert token not in read.text and "token" not in read.text.lower()
+    assert elsewhere.status_code == 404  # a response is read only under its own form
+    assert listed.status_code == 401
+    async with walk.as_(walk.keys.owner) as owner:
+        assert (await owner.get(f"/v2/routing-forms/to-book/responses/{response_id}")).status_code == 200
+    async with walk.as_(walk.keys.other) as other:
+        assert (await other.get("/v2/routing-forms/to-book/responses")).status_code == 404
+    async with walk.as_("bf_live_not-a-key") as wrong:
+        assert (await wrong.get(f"/v2/routing-forms/to-book/responses/{response_id}")).status_code == 401

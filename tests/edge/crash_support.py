@@ -64,6 +64,7 @@ class ApiProcess:
 
     process: subprocess.Popen[bytes]
     url: str
+    log: Path
 
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)
@@ -85,7 +86,7 @@ async def api_process(tmp: Path, temporal: str, database_url: str, task_queue: s
         process = subprocess.Popen(
             [str(bookflow), "api", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp
         )
-    api = ApiProcess(process, f"http://127.0.0.1:{port}")
+    api = ApiProcess(process, f"http://127.0.0.1:{port}", tmp / "api.log")
     try:
         await eventually(lambda: _healthy(api), lambda ok: ok, timeout=60)
         yield api
@@ -96,7 +97,8 @@ async def api_process(tmp: Path, temporal: str, database_url: str, task_queue: s
 
 async def _healthy(api: ApiProcess) -> bool:
     if api.process.poll() is not None:
-        raise AssertionError(f"bookflow api exited with {api.process.returncode}")
+        said = api.log.read_text(errors="replace")[-2000:]
+        raise AssertionError(f"bookflow api exited with {api.process.returncode}:\n{said}")
     try:
         async with httpx.AsyncClient() as http:
             return (await http.get(api.url + "/health")).status_code == 200
