@@ -10,10 +10,18 @@ from store.db import Database
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 
 
+# Long and distinctive: a short password could turn up inside random ciphertext by chance.
+PASSWORD = "correct-horse-battery-staple-7f3a"
+
 async def _connection(db: Database, user_id: int = 1) -> tuple[int, CalendarRef]:
     async with db.transaction() as session:
         connection = await store.add_connection(
-            session, user_id, "caldav_calendar", "https://dav.example.com/", {"username": "ada", "password": "pw"}, NOW
+            session,
+            user_id,
+            "caldav_calendar",
+            "https://dav.example.com/",
+            {"username": "ada", "password": PASSWORD},
+            NOW,
         )
         await store.save_calendars(
             session,
@@ -29,8 +37,8 @@ async def test_credentials_are_sealed_at_rest(any_db: Database):
     connection_id, _ = await _connection(any_db)
     async with any_db.sessions() as session:
         row = await session.get(store.ConnectionRow, connection_id)
-        assert row is not None and "pw" not in row.key and row.key.startswith("sealed:")
-        assert await store.credentials_of(session, connection_id) == {"username": "ada", "password": "pw"}
+        assert row is not None and PASSWORD not in row.key and row.key.startswith("sealed:")
+        assert await store.credentials_of(session, connection_id) == {"username": "ada", "password": PASSWORD}
 
 
 async def test_the_event_types_destination_wins_over_the_users(any_db: Database):

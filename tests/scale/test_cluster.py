@@ -2,6 +2,7 @@
 one booking out of 50 requests for a slot, and a batch of lifecycles with every event recorded once and every
 webhook delivered. (Timings: `python -m bench scale`.)"""
 
+import ipaddress
 import random
 from datetime import timedelta
 from pathlib import Path
@@ -66,7 +67,8 @@ async def test_the_apis_share_one_rate_limit_through_redis(
     redis_db = random.randint(1, 15)  # apart from other suites' counters
     # The client is one address behind the loopback "proxy", so the count is its own.
     settings = {"BOOKFLOW_RATE_LIMIT_PUBLIC": f"{limit}/hour", "BOOKFLOW_TRUSTED_PROXIES": "127.0.0.1/32"}
-    client = {"X-Forwarded-For": f"203.0.113.{redis_db}"}
+    # A fresh client address per run: the hour-long window outlives the test in the shared Redis.
+    client = {"X-Forwarded-For": str(ipaddress.IPv4Address(0xC6120000 + random.getrandbits(17)))}
     async with (
         running_cluster(temporal_env.client, pg_db, task_queue, tmp_path, 2, 0, redis_db, **settings) as cluster,
         httpx.AsyncClient(timeout=30, headers=client) as http,
