@@ -9,10 +9,8 @@ Lateness is the message's send time (recorded when the provider accepted it) min
 import argparse
 import asyncio
 import json
-import os
 import random
 import statistics
-import sys
 import tempfile
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -20,14 +18,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 from temporalio.client import Client
-from temporalio.testing import WorkflowEnvironment
 
 from domain.booking import Attendee, Booking, BookingInput, BookingStatus
 from domain.reminders import ReminderWorkflow
 from store import bookings
 from store.db import Database
 from store.messages import MessageRow
-from testkit.devserver import start_dev_server
+from testkit.devserver import start_quiet_dev_server
 from testkit.smtp import SmtpServer
 from testkit.stack import ORGANIZER, event_type, seed
 from worker.settings import MessagingSettings
@@ -74,21 +71,8 @@ async def _sent(db: Database) -> list[MessageRow]:
         return list(await session.scalars(select(MessageRow).where(MessageRow.status == "sent")))
 
 
-async def _quiet_dev_server() -> WorkflowEnvironment:
-    """The dev server with its banner kept off our stdout, which carries only the JSON result."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    with open(os.devnull, "w") as devnull:
-        os.dup2(devnull.fileno(), 1)
-        try:
-            return await start_dev_server()
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-
-
 async def run(count: int, spread: float, lead: float, provider: str) -> dict[str, float]:
-    env = await _quiet_dev_server()
+    env = await start_quiet_dev_server()
     smtp = SmtpServer() if provider == "smtp" else None
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(f"sqlite:///{Path(tmp) / 'bench.db'}")
