@@ -2,13 +2,6 @@
 reaches an OTLP receiver."""
 
 import asyncio
-import os
-import secrets
-import signal
-import socket
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,6 +20,7 @@ from domain.webhooks import Attempt, Delivery, DeliveryStatus, Outcome, Subscrip
 from store import messages, webhooks
 from store.db import Database
 from testkit.hubspot import HubSpotEmulator
+from testkit.processes import process_env, spawned_worker
 from testkit.sendgrid import SendGridEmulator
 from testkit.server import LoopbackServer, Reply, Request
 from testkit.stack import Stack, event_type, eventually, running_api, seed, soon
@@ -63,26 +57,9 @@ async def _scrape(url: str) -> Samples:
     return _samples(response.text)
 
 
-async def _scrape_when_up(url: str, process: asyncio.subprocess.Process) -> Samples:
-    async def probe() -> Samples | None:
-        assert process.returncode is None, f"bookflow worker exited with {process.returncode}"
-        try:
-            return await _scrape(url)
-        except httpx.TransportError:
-            return None
-
-    return await eventually(probe, lambda s: s is not None, timeout=60)
-
-
 def _total(samples: Samples, name: str, **labels: str) -> float:
     wanted = set(labels.items())
     return sum(v for (n, ls), v in samples.items() if n == name and wanted <= set(ls))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _reminders() -> ReminderWorkflow:
@@ -104,50 +81,18 @@ def _worker_env(
     env: WorkflowEnvironment, db: Database, task_queue: str, data_dir: Path, sendgrid: str, hubspot: str
 ) -> dict[str, str]:
     """The environment of `bookflow worker`: the test's dev server and store, the providers' emulators."""
-    ours = {
-        "TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
-        "TEMPORAL_NAMESPACE": env.client.namespace,
-        "BOOKFLOW_DATABASE_URL": db.url,
-        "BOOKFLOW_DATA_DIR": str(data_dir),
-        "BOOKFLOW_TASK_QUEUE": task_queue,
-        "BOOKFLOW_SECRET_KEY": secrets.token_urlsafe(48),
-        "BOOKFLOW_WEBHOOKS_ALLOW_PRIVATE": "true",
-        "SENDGRID_API_KEY": SENDGRID_KEY,
-        "SENDGRID_EMAIL": SENDER,
-        "BOOKFLOW_SENDGRID_HOST": sendgrid,
-        "HUBSPOT_ACCESS_TOKEN": HUBSPOT_TOKEN,
-        "HUBSPOT_API_BASE_URL": hubspot,
-    }
-    # Nothing from the developer's environment reaches another provider.
-    foreign = ("EMAIL_SERVER", "TWILIO_", "SALESFORCE_", "HUBSPOT_", "SENDGRID_", "OTEL_", "BOOKFLOW_", "TEMPORAL_")
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith(foreign)}
-    return inherited | ours
-
-
-@asynccontextmanager
-async def spawned_worker(
-    env: dict[str, str], cwd: Path, metrics_port: int
-) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
-    """`bookflow worker --metrics-port N` as a child process; yields its metrics URL, stops it with SIGTERM."""
-    bookflow = Path(sys.executable).with_name("bookflow")
-    log = cwd / "worker.log"
-    with log.open("wb") as output:
-        process = await asyncio.create_subprocess_exec(
-            str(bookflow), "worker", "--metrics-port", str(metrics_port), env=env, cwd=cwd, stdout=output, stderr=output
-        )
-    try:
-        yield f"http://127.0.0.1:{metrics_port}/metrics", process
-    except BaseException:
-        print(log.read_text(errors="replace")[-4000:])  # the worker's side of a failure, in pytest's report
-        raise
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), timeout=30)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+    return process_env(
+        env.client.service_client.config.target_host,
+        env.client.namespace,
+        db.url,
+        task_queue,
+        data_dir,
+        SENDGRID_API_KEY=SENDGRID_KEY,
+        SENDGRID_EMAIL=SENDER,
+        BOOKFLOW_SENDGRID_HOST=sendgrid,
+        HUBSPOT_ACCESS_TOKEN=HUBSPOT_TOKEN,
+        HUBSPOT_API_BASE_URL=hubspot,
+    )
 
 
 async def _book_route_and_subscribe(stack: Stack, healthy: str, failing: str) -> dict[str, str]:
@@ -211,10 +156,12 @@ async def test_a_spawned_worker_serves_every_family_moved_by_real_work(
         env = _worker_env(temporal_env, sqlite_db, task_queue, tmp_path, sendgrid.url, hubspot.base_url)
         try:
             async with (
-                spawned_worker(env, tmp_path, _free_port()) as (url, worker),
+                spawned_worker("worker", env, tmp_path) as worker,
                 running_api(temporal_env.client, sqlite_db, task_queue) as stack,
             ):
-                before = await _scrape_when_up(url, worker)
+                await worker.wait_ready()
+                url = worker.url + "/metrics"
+                before = await _scrape(url)
                 assert all(_total(before, sample) == 0 for sample in families.values()), before
                 subs = await _book_route_and_subscribe(stack, healthy.url, failing.url)
 
