@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 # Wheels of every locked dependency, so the production-install test builds a fresh virtualenv offline.
 WHEELS := $(VENV)/wheels
 LOCK := requirements.lock
+CHROMIUM := /usr/bin/chromium
 
 # Pins every dependency of bookflow's dev extra and of the test kit, with the hashes of every file of each
 # release (any platform), from pyproject's lower bounds; the existing pins are kept where they still fit.
@@ -23,7 +24,12 @@ $(BIN)/.installed: pyproject.toml tests/kit/pyproject.toml $(LOCK)
 	$(BIN)/pip wheel --quiet --require-hashes -r $(LOCK) -w $(WHEELS)
 	touch $@
 
-install: $(BIN)/.installed
+install: $(BIN)/.installed $(CHROMIUM)
+
+# The browser tests (tests/pages, testkit.browser) drive Debian's chromium, never a browser build that
+# Playwright would download: installed here when missing, left alone when present.
+$(CHROMIUM):
+	export DEBIAN_FRONTEND=noninteractive; apt-get install -y chromium || (apt-get update && apt-get install -y chromium)
 
 # After changing dependencies in pyproject.toml (or tests/kit/pyproject.toml): re-pin them, with hashes.
 # Pins move only where pyproject asks; `make lock UPGRADE=--upgrade` moves every pin to the newest release.

@@ -1,8 +1,9 @@
 """Activities of the BookingWorkflow: reserve a slot, and commit a change (state + events)."""
 
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -60,6 +61,24 @@ class EventDispatcher(Protocol):
     async def dispatch(self, event: BookingEvent) -> None: ...
 
 
+@runtime_checkable
+class ScreenedDispatcher(EventDispatcher, Protocol):
+    """A dispatcher that says first, in the commit's own read of the booking, whether it has work at all.
+
+    Nearly every commit has nothing for most dispatchers (no subscriber, no calendar). Each such
+    dispatcher adds one SQL condition over the booking's row to the query that reads the stored booking,
+    so "anything to do?" costs no extra round trip, instead of a session and queries per event.
+    """
+
+    def screen(self) -> ColumnElement[bool]:
+        """An EXISTS (or any boolean) correlated with store.bookings.BookingRow: may there be work?"""
+        ...
+
+    def wanted(self, booking: Booking, events: list[BookingEvent], screened: bool) -> list[BookingEvent]:
+        """The events of one commit that ``dispatch`` has anything to do for (may be a superset)."""
+        ...
+
+
 class BookingActivities:
     def __init__(
         self, db: Database, dispatchers: list[EventDispatcher] | None = None, booker_url: str | None = None
@@ -88,18 +107,24 @@ class BookingActivities:
         Recording is idempotent by event id and dispatch by (event, subscriber), so a retry after a
         crash anywhere in here repeats nothing the outside world can see.
         """
+        screened = [d for d in self._dispatchers if isinstance(d, ScreenedDispatcher)]
         async with self._db.transaction() as session:
-            booking = await _changed(session, commit)
+            booking, flags = await _changed(session, commit, [d.screen() for d in screened])
             recorded = [self._event(booking, pending, commit.at) for pending in commit.events]
             if isinstance(commit, Transition):
                 await bookings.save(session, booking)
             else:
                 await bookings.update(session, booking, status_changed="status" in commit.changes)
             fresh = await events.record_all(session, recorded)
+        answers = dict(zip(map(id, screened), flags, strict=True))
+        work = [
+            (d, d.wanted(booking, recorded, answers[id(d)]) if id(d) in answers else recorded)
+            for d in self._dispatchers
+        ]
         new = [event.trigger for event in recorded if event.event_id in fresh]
         metrics.events_recorded(new, booking.status.value)
-        for event in recorded:
-            for dispatcher in self._dispatchers:
+        for dispatcher, wanted in work:
+            for event in wanted:
                 await dispatcher.dispatch(event)
         return [event.event_id for event in recorded]
 
@@ -115,13 +140,21 @@ class BookingActivities:
         )
 
 
-async def _changed(session: AsyncSession, commit: BookingChange | Transition) -> Booking:
-    """The booking as the commit leaves it: the stored one with the changed fields applied."""
-    if isinstance(commit, Transition):
-        return commit.booking
-    stored = await bookings.stored_wire(session, commit.uid)
+async def _changed(
+    session: AsyncSession, commit: BookingChange | Transition, screens: list[ColumnElement[bool]]
+) -> tuple[Booking, list[bool]]:
+    """The booking as the commit leaves it (the stored one with the changed fields applied), and the
+    dispatchers' ``screens`` evaluated on its row: one round trip."""
+    stored = await bookings.stored_wire_with(
+        session, commit.uid if isinstance(commit, BookingChange) else commit.booking.uid, screens
+    )
     if stored is None:
+        if isinstance(commit, Transition):
+            return commit.booking, [True] * len(screens)  # saved (inserted) by this commit: dispatch asks
         # Every booking is reserved before its workflow starts; retried in case of a lagging replica.
         raise LookupError(f"booking {commit.uid} is not in the store")
+    data, *flags = stored
+    if isinstance(commit, Transition):
+        return commit.booking, [bool(f) for f in flags]
     # The changes are wire fields, so they apply to the stored wire form: one validation, no dump first.
-    return Booking.model_validate(stored | commit.changes)
+    return Booking.model_validate(data | commit.changes), [bool(f) for f in flags]

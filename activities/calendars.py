@@ -8,6 +8,7 @@ connection ``token_expired`` until it is connected again.
 """
 
 import asyncio
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,14 +18,17 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.net import Resolver, checked_target, system_resolver
+from calendars import oauth
 from calendars.busy import busy_intervals
 from calendars.caldav_provider import CalDavProvider
 from calendars.google_provider import GoogleProvider
+from calendars.graph_provider import GraphProvider
+from calendars.ics_provider import IcsFeedProvider
 from calendars.mapping import event_content
 from calendars.model import CalendarError, CredentialRejected, SyncedEvent
 from calendars.provider import CalendarProvider
 from domain.booking import Booking, BookingStatus
-from domain.calendars import BookingReference, CalendarConnection, CalendarRef, ConnectedCalendar
+from domain.calendars import BookingReference, CalendarConnection, CalendarRef, ConnectedCalendar, OAuthClient
 from domain.url_policy import OutboundPolicy, UnresolvedHost, UrlRefused
 from store import bookings, config
 from store import calendars as store
@@ -34,6 +38,9 @@ from store.db import Database
 LOOK_BACK = timedelta(days=1)
 LOOK_AHEAD = timedelta(days=60)
 CALDAV = ("apple_calendar", "caldav_calendar")
+ICS_FEED = "ics-feed_calendar"
+# Integrations whose calendars are named by their URL: each is checked against the URL rules at every call.
+URL_CALENDARS = (*CALDAV, ICS_FEED)
 
 ProviderFactory = Callable[[CalendarConnection, dict[str, str]], CalendarProvider]
 
@@ -49,6 +56,10 @@ def default_provider(connection: CalendarConnection, credentials: dict[str, str]
         return CalDavProvider(connection.url, credentials.get("username", ""), credentials.get("password", ""))
     if connection.integration == "google_calendar":
         return GoogleProvider(credentials, api_root=connection.url)
+    if connection.integration == "office365_calendar":
+        return GraphProvider(credentials, api_root=connection.url)
+    if connection.integration == ICS_FEED:
+        return IcsFeedProvider(json.loads(credentials.get("urls", "[]")))
     raise CalendarError(f"{connection.integration} is not supported yet", retryable=False)
 
 
@@ -101,12 +112,35 @@ class CalendarActivities:
             if connection is None:
                 raise LookupError(f"calendar connection {connection_id} does not exist")
             credentials = await store.credentials_of(session, connection_id)
+        if connection.integration == ICS_FEED:  # listing fetches every feed: each URL is checked now
+            urls = (*urls, *json.loads(credentials.get("urls", "[]")))
         await self._check(connection, *urls)
+        if credentials.get("code") and not credentials.get("refresh_token"):
+            credentials = await self._redeem(connection_id, credentials)
         return connection, self._providers(connection, credentials)
+
+    async def _redeem(self, connection_id: int, grant: dict[str, str]) -> dict[str, str]:
+        """A connection saved from an OAuth consent: trade its code (and PKCE verifier) for tokens, once,
+        and store them sealed in the code's place."""
+        client = OAuthClient(
+            client_id=grant["client_id"],
+            client_secret=grant["client_secret"],
+            authorize_url="",
+            token_url=grant["token_uri"],
+        )
+        answer = await asyncio.to_thread(
+            oauth.exchange_code, client, grant["code"], grant["code_verifier"], grant["redirect_uri"]
+        )
+        if not answer.refresh_token:
+            raise CredentialRejected("code exchange: the provider gave no refresh token (offline access refused)")
+        tokens = {"access_token": answer.access_token, "refresh_token": answer.refresh_token, "code": ""}
+        async with self._db.transaction() as session:
+            await store.update_credentials(session, connection_id, tokens | {"code_verifier": ""})
+        return grant | tokens
 
     async def _check(self, connection: CalendarConnection, *calendar_ids: str) -> None:
         """The outbound URL rules, now: the connection's server and (CalDAV) each calendar's URL."""
-        urls = [connection.url, *(calendar_ids if connection.integration in CALDAV else ())]
+        urls = [connection.url, *(calendar_ids if connection.integration in URL_CALENDARS else ())]
         for url in urls:
             try:
                 await checked_target(url, self._policy, self._resolve)
@@ -116,11 +150,15 @@ class CalendarActivities:
                 raise CalendarError(f"calendar URL refused: {refused}", retryable=False) from None
 
     async def _keep_token(self, connection_id: int, provider: CalendarProvider) -> None:
-        """Store an access token the client refreshed during its calls (sealed like the rest)."""
-        refreshed = getattr(provider, "refreshed_token", lambda: None)()
-        if refreshed:
+        """Store tokens the client refreshed during its calls (sealed like the rest): the access token, and
+        the refresh token where the provider rotates it (Microsoft)."""
+        changes = getattr(provider, "refreshed_credentials", lambda: None)()
+        if changes is None:
+            token = getattr(provider, "refreshed_token", lambda: None)()
+            changes = {"access_token": token} if token else None
+        if changes:
             async with self._db.transaction() as session:
-                await store.update_credentials(session, connection_id, {"access_token": refreshed})
+                await store.update_credentials(session, connection_id, changes)
 
     async def _failed(self, connection_id: int, failure: CalendarError) -> ApplicationError:
         """Record the failure on the connection; the error Temporal sees (retried unless it cannot help)."""
@@ -243,7 +281,7 @@ class CalendarActivities:
             reference = await live_reference(session, chain)
             target = None
             if reference is None and _holds_time(booking):
-                target = await store.destination_for(session, booking.organizer.id, booking.event_type.id)
+                target = await store.destination_of_booking(session, booking.organizer.id, booking.event_type)
         if booking.rescheduled:
             # Its successor moves the same event; nothing is deleted.
             return EventWrite(booking_uid=booking_uid, action="none")
@@ -258,19 +296,28 @@ class CalendarActivities:
                 external_id=reference.external_calendar_id,
                 credential_id=reference.credential_id,
             )
-            uid = reference.ical_uid
+            uid, known_id = reference.ical_uid, reference.uid
         elif target is not None:
-            uid = chain[-1].ical_uid
+            uid, known_id = chain[-1].ical_uid, None
         else:
             return EventWrite(booking_uid=booking_uid, action="none")
-        return await self._put(booking, target, uid)
+        return await self._put(booking, target, uid, known_id)
 
-    async def _put(self, booking: Booking, target: CalendarRef, uid: str) -> EventWrite:
+    async def _write(self, connection_id: int, calendar_id: str, call: Callable[[CalendarProvider], Any]) -> Any:
+        """One provider write; tokens refreshed on the way are kept even when the write fails (Microsoft's
+        refresh token rotates: losing the new one would lose the connection)."""
+        _, provider = await self._provider(connection_id, calendar_id)
         try:
-            _, provider = await self._provider(target.credential_id, target.external_id)
-            content = event_content(booking, uid, _now())
-            written = await asyncio.to_thread(provider.put_event, target.external_id, content)
-            await self._keep_token(target.credential_id, provider)
+            return await asyncio.to_thread(call, provider)
+        finally:
+            await self._keep_token(connection_id, provider)
+
+    async def _put(self, booking: Booking, target: CalendarRef, uid: str, event_id: str | None) -> EventWrite:
+        content = event_content(booking, uid, _now())
+        try:
+            written = await self._write(
+                target.credential_id, target.external_id, lambda p: p.put_event(target.external_id, content, event_id)
+            )
         except LookupError:
             return EventWrite(booking_uid=booking.uid, action="none")  # disconnected meanwhile
         except CalendarError as failure:
@@ -292,8 +339,10 @@ class CalendarActivities:
 
     async def _delete(self, booking_uid: str, reference: BookingReference) -> None:
         try:
-            _, provider = await self._provider(reference.credential_id, reference.external_calendar_id)
-            await asyncio.to_thread(provider.delete_event, reference.external_calendar_id, reference.uid)
+            calendar_id = reference.external_calendar_id
+            await self._write(
+                reference.credential_id, calendar_id, lambda p: p.delete_event(calendar_id, reference.uid)
+            )
         except LookupError:
             pass  # the connection is gone: so is our way to its events
         except CalendarError as failure:

@@ -224,9 +224,15 @@ def status_after(outcome: Outcome, last: bool) -> DeliveryStatus:
     return final_status(outcome) if outcome is not Outcome.RETRY or last else DeliveryStatus.RETRYING
 
 
-async def log_attempt(session: AsyncSession, delivery: Delivery, sent: Attempt, last: bool) -> None:
-    """Log one attempt and move its delivery on; a 410 also deactivates the subscription."""
-    await store.record_attempt(session, sent, status_after(sent.outcome, last))
+async def log_attempt(session: AsyncSession, delivery: Delivery, sent: Attempt, last: bool, new: bool = False) -> None:
+    """Log one attempt and move its delivery on; a 410 also deactivates the subscription.
+
+    ``new``: the delivery is not stored yet; it is inserted with this attempt (its first) already counted.
+    """
+    if new:
+        store.add_attempted(session, delivery, sent, status_after(sent.outcome, last))
+    else:
+        await store.record_attempt(session, sent, status_after(sent.outcome, last))
     if sent.outcome is Outcome.GONE:
         await store.deactivate(session, delivery.subscription_id, sent.at)
 

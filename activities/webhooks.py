@@ -25,10 +25,15 @@ The cost: the commit activity waits one receiver round trip. With a receiver tim
 
 Measured (`python -m bench webhooks`, 2-core machine shared with other jobs): at 10 bookings/s and a
 load average of 6-10, p50 65-124 ms and p99 0.5-0.8 s (PostgreSQL, SQLite), against 9-36 s before
-(at a load of 13-20 it was 1-4 s). At the default 20/s the one worker is CPU-bound (~65 ms of worker
-CPU per booking, of which dispatch and both sends ~10 ms), so latency queues up (p50 ~50-60 s); the
-rest is the booking's own cost (issue 14 part 2). Under such overload a commit retried after its
-30 s timeout can send a first attempt again (same webhook-id: at least once).
+(at a load of 13-20 it was 1-4 s). At the default 20/s the one process is CPU-bound: on 2026-12-01
+(load average 5-8) p50 6.1-11.4 s, p99 28-30 s, 28 deliveries/s, i.e. about 14 bookings/s is all the
+process gets through. A py-spy profile of that run: dispatch and both first attempts are ~5% of the
+process's samples; the rest is the booking itself (its workflow's sandbox, ~9% creating one per
+booking, and the store's SQLite threads), the bench's own reservations (~7%, in the same process) and
+the receivers. A commit with nothing to dispatch now costs no dispatcher query at all (see
+activities.bookings.ScreenedDispatcher), and a first attempt is stored with its delivery in one insert.
+Under such overload a commit retried after its 30 s timeout can send a first attempt again (same
+webhook-id: at least once).
 """
 
 import asyncio
@@ -36,6 +41,7 @@ import contextlib
 import logging
 import uuid
 
+from sqlalchemy import ColumnElement, exists
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
@@ -60,7 +66,7 @@ from activities.webhook_send import (
 )
 from activities.webhook_send import content_of as _content
 from domain.base import CamelModel
-from domain.booking import BookingEvent
+from domain.booking import Booking, BookingEvent
 from domain.webhooks import (
     Delivery,
     DeliveryInput,
@@ -73,6 +79,7 @@ from domain.webhooks import (
 )
 from store import bookings, events
 from store import webhooks as store
+from store.bookings import BookingRow
 from store.db import Database
 from templates.payloads.non_booking import ping_body
 
@@ -105,6 +112,10 @@ class FinishRequest(CamelModel):
     status: DeliveryStatus
 
 
+# Built once: the statement's SQL is cached by SQLAlchemy, but building the expression costs every commit.
+_ANY_SUBSCRIBER = exists().where(store.covering(BookingRow.organizer_id, BookingRow.event_type_id))
+
+
 class WebhookDispatcher:
     """Delivers each event once per subscriber (first attempt inline); safe to call again for the same event."""
 
@@ -118,6 +129,14 @@ class WebhookDispatcher:
     ) -> None:
         self._db, self._client, self._task_queue, self._settings = db, client, task_queue, settings
         self._sender = sender or AttemptSender(settings)
+
+    def screen(self) -> ColumnElement[bool]:
+        """Any active subscription covering the booking's organizer or event type (ScreenedDispatcher)."""
+        return _ANY_SUBSCRIBER
+
+    def wanted(self, booking: Booking, events: list[BookingEvent], screened: bool) -> list[BookingEvent]:
+        """All the events when some subscription is in scope (``dispatch`` matches triggers), else none."""
+        return events if screened else []
 
     async def dispatch(self, event: BookingEvent) -> None:
         """Deliver ``event`` to every subscriber (EventDispatcher)."""
@@ -162,9 +181,8 @@ class WebhookDispatcher:
         )
         last = not self._settings.schedule
         async with self._db.transaction() as session:
-            store.add_deliveries(session, [d for d in fresh if d.id not in known])
             for delivery, one in zip(fresh, sent, strict=True):
-                await log_attempt(session, delivery, one.attempt, last)
+                await log_attempt(session, delivery, one.attempt, last, new=delivery.id not in known)
         for delivery, one in zip(fresh, sent, strict=True):
             count_attempt(delivery, one.attempt)
         return [

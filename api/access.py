@@ -16,6 +16,7 @@ from fastapi import Depends, FastAPI, Request
 from pydantic import BaseModel
 
 from api.access_rules import Rule, rules_by_endpoint
+from api.console.session import console_session
 from api.context import ApiContext
 from api.errors import ApiError
 from domain.booking import Booking
@@ -79,9 +80,13 @@ def _rule(request: Request) -> Rule:
 
 async def enforce(request: Request) -> Caller | None:
     """The caller (None when anonymous) after checking the route's rule; the app runs it on every route."""
+    rule = _rule(request)
+    if rule is Rule.CONSOLE:  # a console session cookie, not a key: no session → login page, bad CSRF → 403
+        signed_in = await console_session(request)
+        key_id = signed_in.key_id or 0  # 0: signed in with a password, no key
+        return Caller(key_id=key_id, user_id=signed_in.user_id, username=signed_in.username, role=signed_in.role)
     header = request.headers.get("Authorization")
     caller = await _authenticate(request.app.state.context, header) if header is not None else None
-    rule = _rule(request)
     if rule is not Rule.PUBLIC and caller is None:
         raise unauthorized("Authorization: this route needs an API key ('Authorization: Bearer <key>')")
     if rule is Rule.ADMIN and caller is not None and not caller.admin:

@@ -2,7 +2,9 @@
 
 PUBLIC routes answer anyone (a booker has no key); OWNER routes need a key and act on the key's own
 resources (another user's resource answers 404, as if it did not exist); ADMIN routes need an admin key.
-An admin key also passes every OWNER route and sees every user's resources.
+An admin key also passes every OWNER route and sees every user's resources. CONSOLE routes are the admin
+console's pages: a signed-in console session (cookie) instead of a key, a CSRF token on every POST, and
+the session's user then meets the same OWNER/ADMIN checks as their key would (api/console/).
 
 ``create_app`` refuses to build an app with a route missing here, so no route is ever born open.
 """
@@ -15,14 +17,17 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from starlette.routing import compile_path
 
+from api.pages.paths import BOOKING_PAGE
+
 
 class Rule(StrEnum):
     PUBLIC = "public"
     OWNER = "owner"
     ADMIN = "admin"
+    CONSOLE = "console"
 
 
-PUBLIC, OWNER, ADMIN = Rule.PUBLIC, Rule.OWNER, Rule.ADMIN
+PUBLIC, OWNER, ADMIN, CONSOLE = Rule.PUBLIC, Rule.OWNER, Rule.ADMIN, Rule.CONSOLE
 
 BOOKING = "/v2/bookings/{uid}"
 EVENT_TYPE = "/v2/event-types/{event_type_id}"
@@ -39,6 +44,7 @@ RULES: dict[tuple[str, str], Rule] = {
     # -- bookings: a booker books, reads, cancels and reschedules by the booking's (unguessable) uid
     ("POST", "/v2/bookings"): PUBLIC,
     ("GET", BOOKING): PUBLIC,
+    ("GET", "/v2/bookings/by-seat/{seat_uid}"): PUBLIC,  # by the seat's (unguessable) uid
     ("POST", BOOKING + "/cancel"): PUBLIC,
     ("POST", BOOKING + "/reschedule"): PUBLIC,
     ("GET", "/v2/bookings"): OWNER,
@@ -126,10 +132,56 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/v2/calendars/busy-times"): OWNER,
     ("POST", "/v2/calendars/{calendar}/credentials"): OWNER,
     ("GET", "/v2/calendars/{calendar}/check"): OWNER,
+    ("GET", "/v2/calendars/{calendar}/connect"): OWNER,
+    ("POST", "/v2/calendars/ics-feed/save"): OWNER,
+    ("GET", "/v2/calendars/ics-feed/check"): OWNER,
+    # The provider sends the browser back here: no key; the sealed, expiring state names the user.
+    ("GET", "/v2/calendars/{calendar}/save"): PUBLIC,
     ("POST", "/v2/calendars/{calendar}/disconnect"): OWNER,
     ("POST", "/v2/selected-calendars"): OWNER,
     ("DELETE", "/v2/selected-calendars"): OWNER,
     ("PUT", "/v2/destination-calendars"): OWNER,
+    # -- the admin console (api/console/): its login page and assets are public, every other page needs a session
+    ("GET", "/console/login"): PUBLIC,
+    ("POST", "/console/login"): PUBLIC,
+    ("GET", "/console/static/{asset}"): PUBLIC,
+    ("POST", "/console/logout"): CONSOLE,
+    ("GET", "/console"): CONSOLE,
+    ("GET", "/console/routing-forms"): CONSOLE,
+    ("GET", "/console/routing-forms/{form_id}"): CONSOLE,
+    ("POST", "/console/routing-forms/{form_id}"): CONSOLE,
+    ("GET", "/console/routing-forms/{form_id}/versions"): CONSOLE,
+    ("POST", "/console/routing-forms/{form_id}/rollback"): CONSOLE,
+    # console: webhooks, bookings (an owner's own, 404 for another's), failures and CRM (ConsoleAdmin: 403 for owners)
+    ("GET", "/console/webhooks"): CONSOLE,
+    ("GET", "/console/webhooks/{webhook_id}"): CONSOLE,
+    ("POST", "/console/webhooks/{webhook_id}/enable"): CONSOLE,
+    ("POST", "/console/webhooks/{webhook_id}/disable"): CONSOLE,
+    ("POST", "/console/webhooks/{webhook_id}/ping"): CONSOLE,
+    ("GET", "/console/webhooks/deliveries/{delivery_id}/redeliver"): CONSOLE,
+    ("POST", "/console/webhooks/deliveries/{delivery_id}/redeliver"): CONSOLE,
+    ("GET", "/console/bookings"): CONSOLE,
+    ("GET", "/console/bookings/{uid}"): CONSOLE,
+    ("GET", "/console/failures"): CONSOLE,
+    ("GET", "/console/failures/retry"): CONSOLE,
+    ("POST", "/console/failures/retry"): CONSOLE,
+    ("GET", "/console/failures/reset"): CONSOLE,
+    ("POST", "/console/failures/reset"): CONSOLE,
+    ("GET", "/console/crm"): CONSOLE,
+    ("GET", "/console/crm/errors"): CONSOLE,
+    ("GET", "/console/crm/{event_type_id}/{provider}"): CONSOLE,
+    ("POST", "/console/crm/{event_type_id}/{provider}"): CONSOLE,
+    # -- the public pages (api/pages/): the hosted routing form, booking pages and a booking's own page;
+    # each calls the PUBLIC API route it stands for, so it can do nothing that route would refuse
+    ("GET", "/pages/static/{asset}"): PUBLIC,
+    ("GET", "/forms/{form_id}"): PUBLIC,
+    ("POST", "/forms/{form_id}"): PUBLIC,
+    ("GET", "/booking/{uid}"): PUBLIC,
+    ("POST", "/booking/{uid}/cancel"): PUBLIC,
+    ("POST", "/booking/{uid}/reschedule"): PUBLIC,
+    ("GET", "/reschedule/{uid}"): PUBLIC,
+    ("GET", "/{username}/{event_slug}"): PUBLIC,
+    ("POST", "/{username}/{event_slug}"): PUBLIC,
 }
 
 
@@ -137,8 +189,11 @@ def _by_specificity(entry: tuple[tuple[str, str], Rule]) -> int:
     return entry[0][1].count("{")  # a literal segment wins over a parameter (/default over /{id})
 
 
+# Each path as its route matches it: the booking page's username never takes a reserved first segment.
+_ROUTE_PATHS = {"/{username}/{event_slug}": BOOKING_PAGE}
 _PATTERNS = [
-    (method, compile_path(path)[0], rule) for (method, path), rule in sorted(RULES.items(), key=_by_specificity)
+    (method, compile_path(_ROUTE_PATHS.get(path, path))[0], rule)
+    for (method, path), rule in sorted(RULES.items(), key=_by_specificity)
 ]
 
 

@@ -23,9 +23,12 @@ from api import (
     webhooks,
 )
 from api.body_limit import BodyLimit
+from api.console import routes as console
 from api.context import ApiContext
 from api.health import VERSION
 from api.int_bounds import IntegerBounds
+from api.pages import errors as pages_errors
+from api.pages import routes as pages
 from api.rate_limits import RateLimit
 from api.versions import Family, served
 
@@ -51,11 +54,16 @@ def create_app(ctx: ApiContext) -> FastAPI:
     app.include_router(me.router)
     app.include_router(out_of_office.router)
     app.include_router(calendars.router)
+    app.include_router(console.router)
+    # The public pages last: their catch-all /{username}/{eventSlug} must not shadow any route above.
+    app.include_router(pages.router)
 
     access.install(app)
+    console.install(app)
     openapi.install(app)
     # Outermost first on the way in: count the request, bound its body, then check its integers.
     app.add_middleware(IntegerBounds)
     app.add_middleware(BodyLimit, max_bytes=ctx.config.access.max_body_bytes)
     app.add_middleware(RateLimit, config=ctx.config.access)
+    app.add_middleware(pages_errors.HtmlErrors)  # outermost: the two refusals above, as pages for browsers
     return app

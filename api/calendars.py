@@ -1,22 +1,31 @@
-"""Calendars in Cal.com's API v2 shapes: connect (CalDAV, iCloud), list, check, disconnect, select calendars
-for conflicts, choose the destination calendar, and read the stored busy times.
+"""Calendars in Cal.com's API v2 shapes: connect (CalDAV, iCloud; Google and Outlook through OAuth; read-only
+ICS feeds), list, check, disconnect, select calendars for conflicts, choose the destination calendar, and read
+the stored busy times.
 
 The API never calls a provider: connecting saves the connection (credentials sealed) and asks the
-connection's CalendarSyncWorkflow for a first sync, whose report decides (a refused login or URL removes
-the connection again and answers 400). Every route acts on the key's own connections (another user's
-answers 404). Each connection in ``GET /v2/calendars`` carries its sync health (Bookflow's extension):
-``status``, ``syncErrorCount``, ``syncErrorAt``, ``error``, ``lastSyncAt``.
+connection's CalendarSyncWorkflow for a first sync, whose report decides (a refused login, code or URL
+removes the connection again and answers 400); an OAuth code is exchanged for tokens by that first sync, in
+the worker. Every route acts on the key's own connections (another user's answers 404); OAuth's save is
+reached by the user's browser without a key, the sealed ``state`` naming the user. Each connection in
+``GET /v2/calendars`` carries its sync health (Bookflow's extension): ``status``, ``syncErrorCount``,
+``syncErrorAt``, ``error``, ``lastSyncAt``.
 """
 
 import asyncio
+import base64
 import contextlib
+import hashlib
+import json
+import secrets
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import Field
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
@@ -33,6 +42,7 @@ from domain.calendars import (
     REFRESH_WAIT,
     CalendarConnection,
     CalendarRef,
+    OAuthClient,
     SyncStart,
     sync_workflow_id,
 )
@@ -44,6 +54,15 @@ router = APIRouter(tags=["calendars"])
 Ctx = Annotated[ApiContext, Depends(context)]
 
 CREDENTIAL_CALENDARS = ("apple", "caldav")
+OAUTH_CALENDARS = ("google", "office365")
+ICS_FEED = "ics-feed_calendar"
+# Read busy time and write events (Google: spec §3.1; Microsoft: offline_access for a refresh token).
+SCOPES = {
+    "google": ["https://www.googleapis.com/auth/calendar.readonly", "https://www.googleapis.com/auth/calendar.events"],
+    "office365": ["offline_access", "User.Read", "Calendars.Read", "Calendars.ReadWrite"],
+}
+# Google hands out a refresh token only for offline access, and again only when consent is asked for.
+EXTRA_AUTHORIZE = {"google": {"access_type": "offline", "prompt": "consent"}, "office365": {"prompt": "select_account"}}
 # How long connect and check wait for the first sync's answer.
 SYNC_WAIT_SECONDS = 60.0
 TITLES = {
@@ -51,6 +70,7 @@ TITLES = {
     "caldav_calendar": "CalDav Server",
     "google_calendar": "Google Calendar",
     "office365_calendar": "Outlook Calendar",
+    "ics-feed_calendar": "ICS Feed",
 }
 
 
@@ -94,7 +114,7 @@ async def _sync_now(
     """Ask the connection's sync workflow (started if needed) for a sync now, and its report."""
     handle = await ctx.temporal.start_workflow(
         "CalendarSyncWorkflow",
-        SyncStart(connection_id=connection.id),
+        SyncStart(connection_id=connection.id, interval_seconds=ctx.config.calendars.sync_interval_seconds),
         id=sync_workflow_id(connection),
         task_queue=ctx.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
@@ -182,6 +202,56 @@ def _credential(connection: CalendarConnection, invalid: bool = False) -> dict[s
     }
 
 
+# -- read-only ICS feeds (Cal.com's ics-feed app) ----------------------------------------------------------
+
+
+class IcsFeedInput(CamelModel):
+    """Cal.com's CreateIcsFeedInputDto."""
+
+    urls: list[Annotated[str, Field(min_length=1, max_length=URL)]] = Field(min_length=1, max_length=20)
+    read_only: bool = True
+
+
+@router.post("/v2/calendars/ics-feed/save", status_code=201)
+async def save_ics_feed(body: IcsFeedInput, ctx: Ctx, caller: CurrentUser) -> dict[str, Any]:
+    """Connect read-only feeds: each URL is a calendar, selected at once, synced into the busy store."""
+    if not body.read_only:
+        raise ApiError(400, "readOnly: an ICS feed is read-only")
+    for index, url in enumerate(body.urls):
+        problems = await ctx.checks.subscriber_url_problems(url, ctx.config.allow_private_urls)
+        if problems:
+            raise ApiError(400, f"urls[{index}]: " + "; ".join(problems))
+    urls = list(dict.fromkeys(body.urls))
+    async with ctx.db.transaction() as session:
+        connection = await store.add_connection(
+            session, caller.user_id, ICS_FEED, urls[0], {"urls": json.dumps(urls)}, datetime.now(UTC)
+        )
+        for url in urls:
+            ref = CalendarRef(integration=ICS_FEED, external_id=url, credential_id=connection.id)
+            await store.select_calendar(session, caller.user_id, ref)
+    report = await _sync_now(ctx, connection, list_calendars=True)
+    if not report.get("ok"):
+        await _stop_sync(ctx, connection)
+        async with ctx.db.transaction() as session:
+            await store.delete_connection(session, connection.id)
+        raise ApiError(400, f"urls: could not read the feed: {report.get('error') or 'the server refused'}")
+    return {"status": "success", "data": _credential(connection) | {"appId": "ics-feed"}}
+
+
+@router.get("/v2/calendars/ics-feed/check")
+async def check_ics_feeds(ctx: Ctx, caller: CurrentUser) -> dict[str, Any]:
+    """Fetch the caller's feeds now; 400 naming the first that cannot be read."""
+    async with ctx.db.sessions() as session:
+        mine = [c for c in await store.list_connections(session, caller.user_id) if c.integration == ICS_FEED]
+    if not mine:
+        raise ApiError(400, "calendar: no ICS feed is connected")
+    for connection in mine:
+        report = await _sync_now(ctx, connection, list_calendars=True)
+        if not report.get("ok"):
+            raise ApiError(400, f"credentialId {connection.id}: {report.get('error') or 'cannot be read'}")
+    return {"status": "success", "data": {"checked": len(mine)}}
+
+
 @router.get("/v2/calendars/{calendar}/check")
 async def check(calendar: str, ctx: Ctx, caller: CurrentUser) -> dict[str, Any]:
     """Sync the caller's connections of this kind now; 400 naming the first that cannot be read."""
@@ -205,6 +275,111 @@ async def disconnect(calendar: str, body: DisconnectInput, ctx: Ctx, caller: Cur
     async with ctx.db.transaction() as session:
         await store.delete_connection(session, connection.id)
     return Envelope(data=_credential(connection))
+
+
+# -- OAuth: Google and Outlook --------------------------------------------------------------------------
+
+
+class OAuthState(BaseModel):
+    """What the ``state`` of a connect link carries, sealed: whose connection, the PKCE verifier, where next."""
+
+    user_id: int
+    calendar: str
+    verifier: str
+    redir: str | None = None
+    expires: float
+
+
+def _oauth_client(ctx: ApiContext, calendar: str) -> OAuthClient:
+    settings = ctx.config.calendars
+    client = settings.google_client() if calendar == "google" else settings.microsoft_client()
+    if client is None:
+        names = "GOOGLE_API_CREDENTIALS" if calendar == "google" else "MS_GRAPH_CLIENT_ID and MS_GRAPH_CLIENT_SECRET"
+        raise ApiError(400, f"calendar: {calendar} is not set up on this server ({names})")
+    return client
+
+
+def _redirect_uri(ctx: ApiContext, calendar: str) -> str:
+    return f"{ctx.config.calendars.public_url.rstrip('/')}/v2/calendars/{calendar}/save"
+
+
+def _pkce_pair() -> tuple[str, str]:
+    """(verifier, S256 challenge) for one authorization (RFC 7636 §4.1-4.2)."""
+    verifier = secrets.token_urlsafe(48)
+    return verifier, base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+
+
+@router.get("/v2/calendars/{calendar}/connect")
+async def connect(
+    calendar: str,
+    ctx: Ctx,
+    caller: CurrentUser,
+    is_dry_run: Annotated[bool, Query(alias="isDryRun")] = False,
+    redir: Annotated[str | None, Query(max_length=URL)] = None,
+) -> dict[str, Any]:
+    """Cal.com's connect: the provider's consent URL, with PKCE (S256) and a sealed, expiring ``state``."""
+    _integration(calendar, OAUTH_CALENDARS)
+    if redir is not None and not redir.startswith(("https://", "http://")):
+        raise ApiError(400, "redir: must be an http(s) URL")
+    client = _oauth_client(ctx, calendar)
+    verifier, challenge = _pkce_pair()
+    expires = datetime.now(UTC).timestamp() + ctx.config.calendars.oauth_state_minutes * 60
+    state = OAuthState(user_id=caller.user_id, calendar=calendar, verifier=verifier, redir=redir, expires=expires)
+    async with ctx.db.sessions() as session:
+        sealed = store.seal_state(session, state.model_dump_json())
+    query = {
+        "client_id": client.client_id,
+        "response_type": "code",
+        "redirect_uri": _redirect_uri(ctx, calendar),
+        "scope": " ".join(SCOPES[calendar]),
+        "state": sealed,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        **EXTRA_AUTHORIZE[calendar],
+    }
+    return {"status": "success", "data": {"authUrl": f"{client.authorize_url}?{urlencode(query)}"}}
+
+
+@router.get("/v2/calendars/{calendar}/save", response_model=None)
+async def save(
+    calendar: str,
+    ctx: Ctx,
+    state: Annotated[str, Query(min_length=1, max_length=4096)],
+    code: Annotated[str, Query(min_length=1, max_length=4096)],
+) -> RedirectResponse | dict[str, Any]:
+    """Cal.com's save (the provider sends the browser here): the code is exchanged for tokens by the first
+    sync, in the worker, and the tokens are stored sealed; then back to ``redir`` when the link named one."""
+    integration = _integration(calendar, OAUTH_CALENDARS)
+    async with ctx.db.sessions() as session:
+        opened = store.open_state(session, state)
+    try:
+        claim = OAuthState.model_validate_json(opened or "")
+    except ValueError:
+        raise ApiError(400, "state: not a connect link of this server") from None
+    if claim.calendar != calendar or claim.expires < datetime.now(UTC).timestamp():
+        raise ApiError(400, "state: expired or for another calendar; connect again")
+    client = _oauth_client(ctx, calendar)
+    settings = ctx.config.calendars
+    api_root = settings.google_api_url if calendar == "google" else settings.ms_graph_api_url
+    grant = {
+        "code": code,
+        "code_verifier": claim.verifier,
+        "redirect_uri": _redirect_uri(ctx, calendar),
+        "token_uri": client.token_url,
+        "client_id": client.client_id,
+        "client_secret": client.client_secret,
+    }
+    async with ctx.db.transaction() as session:
+        connection = await store.add_connection(session, claim.user_id, integration, api_root, grant, datetime.now(UTC))
+    report = await _sync_now(ctx, connection, list_calendars=True)
+    if not report.get("ok"):
+        await _stop_sync(ctx, connection)
+        async with ctx.db.transaction() as session:
+            await store.delete_connection(session, connection.id)
+        raise ApiError(400, f"code: could not connect {calendar}: {report.get('error') or 'the provider refused'}")
+    if claim.redir:
+        return RedirectResponse(claim.redir, status_code=302)
+    return {"status": "success", "data": _credential(connection)}
 
 
 # -- listing ---------------------------------------------------------------------------------------------
@@ -260,7 +435,7 @@ async def list_calendars(ctx: Ctx, caller: CurrentUser) -> Envelope:
 
 
 def _integration_info(integration: str) -> dict[str, Any]:
-    slug = integration.replace("_calendar", "-calendar")
+    slug = "ics-feed" if integration == ICS_FEED else integration.replace("_calendar", "-calendar")
     return {
         "name": TITLES.get(integration, integration),
         "title": TITLES.get(integration, integration),
@@ -361,12 +536,16 @@ async def set_destination(body: DestinationInput, ctx: Ctx, caller: CurrentUser)
         connections = [
             c for c in await store.list_connections(session, caller.user_id) if c.integration == body.integration
         ]
-        holding = [
-            c
+        found = [
+            (c, x)
             for c in connections
-            if body.external_id in {x.external_id for x in await store.calendars_of(session, c.id)}
+            for x in await store.calendars_of(session, c.id)
+            if x.external_id == body.external_id
         ]
+        holding = [c for c, x in found if not x.read_only]
         event_type = await config.get_event_type(session, body.event_type_id) if body.event_type_id else None
+    if found and not holding:
+        raise ApiError(400, f"externalId: {body.external_id!r} is read-only (an ICS feed cannot hold bookings)")
     if not holding:
         raise ApiError(
             400, f"externalId: {body.external_id!r} is not a calendar of your {body.integration} connections"

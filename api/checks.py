@@ -22,7 +22,11 @@ class ConfigChecks(Protocol):
     def reminder_rule_problems(self, rule: ReminderWorkflow, event_type: EventType) -> list[str]: ...
 
     def routing_form_problems(
-        self, form: RoutingForm, attributes: Sequence[Attribute], event_type_ids: Collection[int] | None = None
+        self,
+        form: RoutingForm,
+        attributes: Sequence[Attribute],
+        event_type_ids: Collection[int] | None = None,
+        hidden_event_type_ids: Collection[int] = (),
     ) -> list[str]: ...
 
     def webhook_template_problems(self, template: str) -> list[str]: ...

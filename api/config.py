@@ -4,6 +4,8 @@ from pydantic import BaseModel, Field, SecretStr
 
 from api.access_config import AccessConfig
 from api.booking_config import BookingConfig
+from api.calendar_config import CalendarSettings
+from api.console.config import ConsoleConfig
 
 
 class InboundSettings(BaseModel):
@@ -20,3 +22,5 @@ class ApiConfig(BaseModel):
     allow_private_urls: bool = False
     access: AccessConfig = Field(default_factory=AccessConfig)
     booking: BookingConfig = Field(default_factory=BookingConfig)
+    calendars: CalendarSettings = Field(default_factory=CalendarSettings)
+    console: ConsoleConfig = Field(default_factory=ConsoleConfig)

@@ -7,6 +7,8 @@ from temporalio.client import Client
 
 from api.checks import ConfigChecks
 from api.config import ApiConfig
+from api.console.workbench import RoutingWorkbench
+from api.operations import ConsoleOperations
 from store.db import Database
 
 
@@ -18,6 +20,10 @@ class ApiContext:
     keep_open_minutes: float
     checks: ConfigChecks
     config: ApiConfig = field(default_factory=ApiConfig)
+    # The console's redelivery, failure and CRM operations (worker/console_ops.py); None: not offered.
+    operations: ConsoleOperations | None = None
+    # The routing-form screens' simulator, replay and diff (worker/console_workbench.py); None: not offered.
+    workbench: RoutingWorkbench | None = None
 
 
 def context(request: Request) -> ApiContext:

@@ -60,13 +60,13 @@ def client_address(scope: Scope, proxies: Sequence[Network]) -> str:
     return hops[0] if hops else peer
 
 
-def public_route(scope: Scope) -> bool:
-    """Whether the request is for a PUBLIC route (api/access_rules.py): those count per address, key or not."""
+def route_rule(scope: Scope) -> Rule | None:
+    """The rule (api/access_rules.py) of the route the request reaches; None when no route matches."""
     found = matched_route(scope)
     if found is None:
-        return True  # no such route: a 404 or 405 for anyone, counted per address
+        return None
     method = "GET" if scope["method"] == "HEAD" else scope["method"]
-    return RULES.get((method, found[0].path_format)) is Rule.PUBLIC
+    return RULES.get((method, found[0].path_format))
 
 
 def _bearer(scope: Scope) -> str | None:
@@ -97,8 +97,13 @@ class RateLimit:
 
     def bucket(self, scope: Scope) -> Bucket:
         """Per key (a hash of it, never the key itself) on keyed routes, else per client address."""
+        rule = route_rule(scope)
+        if rule is Rule.CONSOLE:
+            # A person browsing the console makes many requests: the keyed allowance, counted per address
+            # (not per cookie, which a client could rotate to escape the count).
+            return Bucket("console:" + client_address(scope, self.proxies), self.keyed)
         token = _bearer(scope)
-        if token and not public_route(scope):
+        if token and rule not in (Rule.PUBLIC, None):
             return Bucket("key:" + hashlib.sha256(token.encode()).hexdigest()[:32], self.keyed)
         return Bucket("ip:" + client_address(scope, self.proxies), self.public)
 

@@ -28,6 +28,20 @@ def _routed_host_id(decision: RoutingDecision, event_type: EventType) -> int | N
     return next((h for h in hosts if h in members), None)
 
 
+def routed_host_ids(decision: RoutingDecision, event_type: EventType) -> list[int] | None:
+    """The hosts a booking from ``decision`` can go to (None: all, as a collective event type needs them all).
+
+    As the booking decides (``booking_availability.free_organizer``): the routed host (else the event type's
+    first) when free, else one of the routed team members who host the event type.
+    """
+    if event_type.scheduling_type == "collective":
+        return None
+    hosts = [h.user_id for h in event_type.hosts]
+    first = _routed_host_id(decision, event_type)
+    members = {hosts[0] if first is None else first, *(decision.team_member_ids or [])}
+    return [h for h in hosts if h in members]
+
+
 def check_submitter(stored: routing.StoredResponseRecord, token: str | None, attendee_email: str) -> None:
     """Refuse (403, naming why) a booking that does not come from the response's submitter.
 
@@ -95,21 +109,19 @@ async def reserve(
     reservation_uid: str | None = None,
     still_free: Callable[[list[HostAvailability]], bool] | None = None,
 ) -> Booking:
-    """Reserve the slot and, for a routed booking, link its response and record the host's assignment.
+    """Reserve the slot; record a round-robin host's assignment and, for a routed booking, link its response.
 
     One transaction: two bookings racing for one response give one booking and one ``AlreadyBooked``.
     ``reservation_uid`` and ``still_free`` are passed on to ``store.bookings.reserve``.
     """
     booking = await bookings.reserve(session, draft, reservation_uid=reservation_uid, still_free=still_free)
+    event_type_id, at = booking.event_type.id, datetime.now(UTC)
     if booking.routing is not None:
         await routing.link_booking(
-            session,
-            booking.routing.response_id,
-            booking.uid,
-            booking.organizer.id,
-            booking.event_type.id,
-            datetime.now(UTC),
+            session, booking.routing.response_id, booking.uid, booking.organizer.id, event_type_id, at
         )
+    elif booking.event_type.scheduling_type == "roundRobin":  # the next round-robin choice counts this one
+        await routing.record_assignment(session, booking.uid, booking.organizer.id, event_type_id, at)
     return booking
 
 

@@ -44,8 +44,9 @@ async def _validated(ctx: ApiContext, form: RoutingForm) -> RoutingForm:
     """``form`` if it can route (else a 400 naming the form, the route, the field and the fix)."""
     async with ctx.db.sessions() as session:
         known = await routing.list_attributes(session)
-        event_type_ids = {e.id for e in await config_store.list_event_types(session)}
-    if problems := ctx.checks.routing_form_problems(form, known, event_type_ids):
+        event_types = await config_store.list_event_types(session)
+    ids, hidden = {e.id for e in event_types}, {e.id for e in event_types if e.hidden}
+    if problems := ctx.checks.routing_form_problems(form, known, ids, hidden):
         raise ApiError(400, f"routing form {form.id!r}: " + "; ".join(problems))
     return form
 

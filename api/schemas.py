@@ -1,15 +1,15 @@
 """Request and response bodies of the bookings API, in Cal.com API v2's shapes."""
 
 from datetime import UTC
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from api.booking_inputs import BookingLocation, Metadata, location_text
 from domain.base import CamelModel
-from domain.booking import Booking
 from domain.config import check_time_zone
 from domain.phone import optional_e164
+from domain.recurrence import MAX_OCCURRENCES
 
 # Bounds on what callers send: the store's integer columns are signed 64-bit, and no text field needs
 # more than these (Cal.com's own limits are of the same order).
@@ -24,13 +24,23 @@ class Envelope(CamelModel):
     data: Any
 
 
+# The languages Cal.com's CreateBookingAttendee takes (its enum, in its order).
+Language = Literal[
+    "ar", "ca", "de", "es", "eu", "he", "id", "ja", "lv", "pl", "ro", "sr", "th", "vi", "az", "cs", "el", "es-419",
+    "fi", "hr", "it", "km", "nl", "pt", "ru", "sv", "tr", "zh-CN", "bg", "da", "en", "et", "fr", "hu", "iw", "ko",
+    "no", "pt-BR", "sk", "ta", "uk", "zh-TW", "bn",
+]  # fmt: skip
+
+
 class AttendeeIn(CamelModel):
     model_config = ConfigDict(extra="ignore")
 
     name: Name
-    email: EmailStr
+    # Optional as in Cal.com: an event type with an attendeePhoneNumber field may be booked by phone alone
+    # (api/booking_fields.py decides, once the event type is known).
+    email: EmailStr | None = None
     time_zone: str = Field(max_length=64)
-    language: str = Field(default="en", max_length=35)
+    language: Language = "en"
     phone_number: str | None = Field(default=None, max_length=32)
 
     _tz = field_validator("time_zone")(check_time_zone)
@@ -63,6 +73,8 @@ class CreateBooking(CamelModel):
     length_in_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
     # The booker's own reservation of this slot (POST /v2/slots/reservations), turned into the booking.
     reserved_slot_uid: Short | None = None
+    # A recurring event type: how many of its occurrences to book (at most its recurrence.occurrences).
+    recurrence_count: int | None = Field(default=None, ge=1, le=MAX_OCCURRENCES)
 
     @field_validator("start")
     @classmethod
@@ -97,6 +109,8 @@ class Reschedule(CamelModel):
     rescheduling_reason: Reason | None = None
     reschedule_reason: Reason | None = None
     rescheduled_by: EmailStr | None = None
+    # A seated booking: move only this seat to the booking of the new slot.
+    seat_uid: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class Cancel(CamelModel):
@@ -104,6 +118,16 @@ class Cancel(CamelModel):
 
     cancellation_reason: Reason | None = None
     cancelled_by: EmailStr | None = None
+    # A recurring booking's occurrence: cancel it and every later occurrence of its series.
+    cancel_subsequent_bookings: bool = False
+    # A seated booking: give up only this seat (the booking and the other seats stay).
+    seat_uid: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class Confirm(CamelModel):
+    model_config = ConfigDict(extra="ignore")
+
+    reason: Reason | None = None
 
 
 class Decline(CamelModel):
@@ -124,74 +148,3 @@ class Participant(CamelModel):
 
     email: EmailStr
     joined_at: AwareDatetime | None = None
-
-
-# Optional in Cal.com's BookingOutput_2024_08_13 and not nullable: left out when unset, as Cal.com does.
-UNSET_LEFT_OUT = frozenset(
-    {"cancellationReason", "cancelledByEmail", "reschedulingReason", "rescheduledByEmail", "rescheduledFromUid",
-     "rescheduledToUid", "phoneNumber"}
-)  # fmt: skip
-
-
-def _set_only(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if v is not None or k not in UNSET_LEFT_OUT}
-
-
-def booking_out(booking: Booking) -> dict[str, Any]:
-    """A booking as API v2 returns it."""
-    organizer = booking.organizer
-    return _set_only({
-        "id": booking.id,
-        "uid": booking.uid,
-        "title": booking.title,
-        "description": booking.description,
-        "hosts": [
-            {
-                "id": organizer.id,
-                "name": organizer.name,
-                "email": str(organizer.email),
-                "username": organizer.username,
-                "timeZone": organizer.time_zone,
-            }
-        ],
-        "status": booking.status.api,
-        "cancellationReason": booking.cancellation_reason,
-        "cancelledByEmail": booking.cancelled_by_email,
-        "rejectionReason": booking.rejection_reason,
-        "reschedulingReason": booking.rescheduling_reason,
-        "rescheduledByEmail": booking.rescheduled_by_email,
-        "rescheduledFromUid": booking.from_reschedule,
-        "rescheduledToUid": booking.rescheduled_to_uid,
-        "start": _stamp(booking.start),
-        "end": _stamp(booking.end),
-        "duration": int((booking.end - booking.start).total_seconds() // 60),
-        "eventTypeId": booking.event_type.id,
-        "eventType": {"id": booking.event_type.id, "slug": booking.event_type.slug},
-        "location": booking.location,
-        "absentHost": booking.absent_host,
-        "createdAt": _stamp(booking.created_at),
-        "updatedAt": _stamp(booking.updated_at or booking.created_at),
-        "metadata": booking.metadata,
-        "icsUid": booking.ical_uid,
-        "attendees": [
-            _set_only({
-                "name": a.name,
-                "email": str(a.email),
-                "displayEmail": str(a.email),
-                "timeZone": a.time_zone,
-                "language": a.language,
-                "absent": a.absent,
-                "phoneNumber": a.phone_number,
-            })
-            for a in booking.attendees
-        ],
-        "guests": [str(g) for g in booking.guests],
-        "bookingFieldsResponses": booking.booking_fields_responses,
-        "paymentRequired": booking.event_type.price > 0,
-        "paid": booking.paid,
-        "paymentUid": booking.payment_uid,
-    })
-
-
-def _stamp(moment: Any) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -4,12 +4,14 @@ Slots come from the availability engine over stored data only (schedules, holds,
 provider call on this path. Both families are served whatever the ``cal-api-version`` header says.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
+from api import seats
 from api.context import ApiContext, context
 from api.errors import ApiError
 from availability.engine import slots
@@ -132,18 +134,34 @@ def duration_of(event_type: EventType, duration: int | None, field: str) -> int:
 
 
 async def compute(
-    ctx: ApiContext, event_type: EventType, start: datetime, end: datetime, zone: str, minutes: int, ignore: str | None
+    ctx: ApiContext,
+    event_type: EventType,
+    start: datetime,
+    end: datetime,
+    zone: str,
+    minutes: int,
+    ignore: str | None,
+    *,
+    only_hosts: Collection[int] | None = None,
 ) -> dict[date, list[datetime]]:
-    """The event type's slots in ``[start, end]``, grouped by date in ``zone``."""
+    """The event type's slots in ``[start, end]``, grouped by date in ``zone``.
+
+    ``only_hosts``: count only these of its hosts (a routed booking's routed hosts); default all of them.
+    """
     if end < start:
         raise ApiError(400, f"end: {INVALID_RANGE}")
     if end - start > MAX_WINDOW:
         raise ApiError(400, "end: the window from start to end is longer than 366 days; ask for less")
     now = datetime.now(UTC)
-    host_ids = [h.user_id for h in event_type.hosts]
+    host_ids = [h.user_id for h in event_type.hosts if only_hosts is None or h.user_id in only_hosts]
+    first, last = event_type.data_window(start, end, now)
     async with ctx.db.sessions() as session:
-        hosts = await availability.load_hosts(session, event_type, host_ids, start, end, now, ignore=(ignore,))
-    return slots(Query(event_type, hosts, start, end, now, length=minutes, viewer_zone=zone))
+        shared = await seats.open_slots(session, event_type, first, last)  # seated slots with seats left
+        hosts = await availability.load_hosts(
+            session, event_type, host_ids, first, last, now, ignore=(ignore, *(b.uid for b in shared))
+        )
+    found = slots(Query(event_type, hosts, start, end, now, length=minutes, viewer_zone=zone))
+    return seats.only_shared_starts(found, shared, timedelta(minutes=minutes))
 
 
 @dataclass(frozen=True)
@@ -175,7 +193,7 @@ OLDER_FAMILY = Family(
 )
 
 
-async def _answer(request: Request, ctx: ApiContext, family: Family) -> dict[str, list[dict[str, str]]]:
+async def _answer(request: Request, ctx: ApiContext, family: Family) -> dict[str, list[dict[str, Any]]]:
     """The slots a request of ``family`` asks for, keyed by date in its zone and shaped as it names them."""
     _refuse_unknown(request, family.allowed)
     q = request.query_params
@@ -194,10 +212,12 @@ async def _answer(request: Request, ctx: ApiContext, family: Family) -> dict[str
     length = timedelta(minutes=minutes)
     first, last = family.range_keys
 
-    def slot(moment: datetime) -> dict[str, str]:
+    counts = await seats.slot_counts(ctx, event_type, start, end)
+
+    def slot(moment: datetime) -> dict[str, Any]:
         if fmt == "range":
-            return {first: iso(moment, zone), last: iso(moment + length, zone)}
-        return {family.single: iso(moment, zone)}
+            return {first: iso(moment, zone), last: iso(moment + length, zone)} | counts(moment)
+        return {family.single: iso(moment, zone)} | counts(moment)
 
     return {day.isoformat(): [slot(m) for m in day_slots] for day, day_slots in found.items()}
 

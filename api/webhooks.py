@@ -53,7 +53,7 @@ async def check_fields(fields: SubscriptionFields, checks: ConfigChecks, allow_p
         raise ApiError(400, f"payloadTemplate: {'; '.join(problems)}")
 
 
-async def _owned(ctx: ApiContext, caller: Caller, sub: Subscription) -> bool:
+async def owned(ctx: ApiContext, caller: Caller, sub: Subscription) -> bool:
     """Whether ``caller`` may see ``sub``: its user, the owner of its event type, or an admin."""
     if caller.admin or sub.event_type_id is None:
         return owns_user_webhook(caller, sub)
@@ -65,7 +65,7 @@ async def _owned(ctx: ApiContext, caller: Caller, sub: Subscription) -> bool:
 async def _get(ctx: ApiContext, webhook_id: str, event_type_id: int | None, caller: Caller) -> Subscription:
     async with ctx.db.sessions() as session:
         sub = await store.get_subscription(session, webhook_id)
-    if sub is None or sub.event_type_id != event_type_id or not await _owned(ctx, caller, sub):
+    if sub is None or sub.event_type_id != event_type_id or not await owned(ctx, caller, sub):
         raise ApiError(404, f"Webhook with id={webhook_id} not found")
     return sub
 
@@ -108,9 +108,10 @@ def new_subscription(request: CreateBody, event_type_id: int | None) -> Subscrip
     )
 
 
-async def _update(
+async def update_subscription(
     ctx: ApiContext, webhook_id: str, body: dict[str, Any], event_type_id: int | None, caller: Caller
 ) -> Envelope:
+    """Apply the partial ``body`` to the caller's subscription (the PATCH routes and the console share it)."""
     current = await _get(ctx, webhook_id, event_type_id, caller)
     patch = _parse(SubscriptionFields, body)
     await check_fields(patch, ctx.checks, ctx.config.allow_private_urls)
@@ -165,7 +166,7 @@ async def get_webhook(webhook_id: str, ctx: Ctx, caller: CurrentUser) -> Envelop
 async def update_webhook(
     webhook_id: str, ctx: Ctx, caller: CurrentUser, body: Annotated[dict[str, Any], Body()]
 ) -> Envelope:
-    return await _update(ctx, webhook_id, body, None, caller)
+    return await update_subscription(ctx, webhook_id, body, None, caller)
 
 
 @router.delete(USER + "/{webhook_id}")
@@ -185,7 +186,7 @@ async def list_deliveries(
     """Deliveries to one subscription, newest first, each with its attempts."""
     async with ctx.db.sessions() as session:
         sub = await store.get_subscription(session, webhook_id)
-    if sub is None or not await _owned(ctx, caller, sub):
+    if sub is None or not await owned(ctx, caller, sub):
         raise ApiError(404, f"Webhook with id={webhook_id} not found")
     async with ctx.db.sessions() as session:
         found = await store.list_deliveries(session, sub.id, failed=failed, since=since, limit=limit)
@@ -237,7 +238,7 @@ async def get_event_type_webhook(event_type_id: int, webhook_id: str, ctx: Ctx, 
 async def update_event_type_webhook(
     event_type_id: int, webhook_id: str, ctx: Ctx, caller: CurrentUser, body: Annotated[dict[str, Any], Body()]
 ) -> Envelope:
-    return await _update(ctx, webhook_id, body, event_type_id, caller)
+    return await update_subscription(ctx, webhook_id, body, event_type_id, caller)
 
 
 @router.delete(EVENT_TYPE + "/{webhook_id}")

@@ -2,16 +2,19 @@
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from operator import itemgetter
 
 from availability import limits, wallclock
 from availability.inputs import HostAvailability, Query
-from availability.intervals import Interval, contains, intersect, merge, subtract
+from availability.intervals import Interval, contains, intersect, subtract
 from availability.schedule import expand
 from domain.config import EventType
 
 ALIGNMENTS = (60, 30, 20, 15, 10, 5)
+_START = itemgetter(0)
+DAY = timedelta(days=1)
 
 
 class Refusal(StrEnum):
@@ -47,12 +50,20 @@ def free_ranges(host: HostAvailability, event_type: EventType, length: int, star
 
     Busy time is widened by the requested event's buffers, so a slot only has to fit a free range.
     """
+    hours = expand(host.schedule, start, end)
+    if not hours:
+        return []
+    busy = [b.span for b in host.busy]
     before, after = event_type.before_event_buffer * 60, event_type.after_event_buffer * 60
-    busy = [(b.span[0] - after, b.span[1] + before) for b in host.busy]
+    if before or after:
+        busy = [(s - after, e + before) for s, e in busy]
     if host.booked:
         zone = event_zone(event_type, [host])
         busy += limits.limit_periods(event_type, host.user, host.booked, zone, length)
-    return subtract(expand(host.schedule, start, end), merge(busy))
+    # The sweep needs the starts in order only: sorting on them compares ints, not tuples. Busy time
+    # after the schedule's last hour costs this sort and nothing more.
+    busy.sort(key=_START)
+    return subtract(hours, busy)
 
 
 def _alignment(step_minutes: int) -> int:
@@ -76,30 +87,28 @@ def _aligned(zone: str, t: int, align: int) -> int:
 def _starts(ranges: list[Interval], zone: str, length: int, step: int, align: int, lo: int, hi: int) -> list[int]:
     """Slot starts in each range: from its aligned start (wall clock of ``zone``), every ``step``."""
     out: list[int] = []
+    # The zone's offset from ``since`` until ``changes``: ranges come in order, so one table look-up
+    # serves every range until the next offset change, and only a range across one takes _aligned's path.
+    since = changes = shift = 0
     for first, last in ranges:
-        t = _aligned(zone, max(first, lo), align)
-        stop = min(last - length, hi - 1)
-        while t <= stop:
-            out.append(t)
-            t += step
+        begin, stop = max(first, lo), min(last - length, hi - 1)
+        if stop < begin:
+            continue  # too short for a meeting (a gap between bookings): no start can fit
+        if not since <= begin < changes:
+            since, (shift, changes) = begin, wallclock.offset_until(zone, begin)
+        t = -(-(begin + shift) // align) * align - shift
+        if t >= changes:
+            t = _aligned(zone, begin, align)
+        out.extend(range(t, stop + 1, step))
     return out
 
 
-def slot_starts(query: Query) -> list[int]:
-    """Every bookable start (epoch seconds, sorted) of the query's window."""
+def _grid(query: Query, zone: str, lo: int, hi: int, start: int, end: int) -> list[int]:
+    """Bookable starts in ``[lo, hi)`` from the hosts' free time within ``[start, end)``, sorted."""
     event_type, hosts = query.event_type, query.hosts
-    if not hosts:
-        return []
     length = query.minutes * 60
     step_minutes = event_type.slot_interval or query.minutes
     step, align = step_minutes * 60, _alignment(step_minutes)
-    zone = event_zone(event_type, hosts)
-    now = wallclock.seconds(query.now)
-    lo, hi = limits.bounds(event_type, zone, now, for_slots=True)
-    start, end = wallclock.seconds(query.start), wallclock.seconds(query.end)
-    lo = max(lo, start)
-    if lo >= min(hi, end):
-        return []
     per_host = [free_ranges(h, event_type, query.minutes, start, end) for h in hosts]
     if event_type.scheduling_type == "collective":
         shared = per_host[0]
@@ -110,6 +119,37 @@ def slot_starts(query: Query) -> list[int]:
     for host, ranges in zip(hosts, per_host, strict=True):
         found.update(_starts(ranges, host.schedule.time_zone, length, step, align, lo, hi))
     return sorted(found)
+
+
+def _rolling_window_latest(query: Query, zone: str, now: int, earliest: int) -> int:
+    """periodType ROLLING_WINDOW: the (exclusive) latest start, the end of the ``periodDays``-th day from
+    today (event zone) that has a slot. The hosts' data must cover from ``now`` to ``query.end``."""
+    event_type = query.event_type
+    today = wallclock.local_date(zone, now)
+    checked = limits.rolling_window_days(today, event_type.period_count_calendar_days)
+    horizon = wallclock.start_of_day(zone, checked[-1] + timedelta(days=1))
+    # Whole local days only (the store loads a day of margin around the window).
+    end = min(horizon, wallclock.start_of_day(zone, wallclock.local_date(zone, wallclock.seconds(query.end)) + DAY))
+    bookable = {wallclock.local_date(zone, t) for t in _grid(query, zone, earliest, limits.NEVER, now, end)}
+    latest = limits.rolling_window_end(event_type, zone, today, bookable, wallclock.local_date(zone, end - 1))
+    return limits.NEVER if latest is None else latest
+
+
+def slot_starts(query: Query) -> list[int]:
+    """Every bookable start (epoch seconds, sorted) of the query's window."""
+    event_type, hosts = query.event_type, query.hosts
+    if not hosts:
+        return []
+    zone = event_zone(event_type, hosts)
+    now = wallclock.seconds(query.now)
+    lo, hi = limits.bounds(event_type, zone, now, for_slots=True)
+    if event_type.period_type == "ROLLING_WINDOW":
+        hi = min(hi, _rolling_window_latest(query, zone, now, lo))
+    start, end = wallclock.seconds(query.start), wallclock.seconds(query.end)
+    lo = max(lo, start)
+    if lo >= min(hi, end):
+        return []
+    return _grid(query, zone, lo, hi, start, end)
 
 
 def slots(query: Query) -> dict[date, list[datetime]]:
@@ -135,7 +175,10 @@ def check(query: Query) -> Verdict:
     now = wallclock.seconds(query.now)
     if start <= now:
         return Verdict([], Refusal.PAST)
-    lo, hi = limits.bounds(event_type, event_zone(event_type, hosts), now, for_slots=False)
+    zone = event_zone(event_type, hosts)
+    lo, hi = limits.bounds(event_type, zone, now, for_slots=False)
+    if event_type.period_type == "ROLLING_WINDOW" and lo <= start < hi:
+        hi = min(hi, _rolling_window_latest(query, zone, now, lo))
     if start < lo or start >= hi:
         return Verdict([], Refusal.OUT_OF_BOUNDS)
     free = [h.user.id for h in hosts if contains(free_ranges(h, event_type, query.minutes, start, end), start, end)]

@@ -1,4 +1,4 @@
-"""Half-open intervals ``(start, end)`` of epoch seconds, kept sorted and disjoint."""
+"""Half-open intervals ``(start, end)`` of epoch seconds, kept sorted and disjoint (busy time: sorted by start)."""
 
 from bisect import bisect_right
 from collections.abc import Iterable
@@ -21,19 +21,28 @@ def merge(intervals: Iterable[Interval]) -> list[Interval]:
 
 
 def subtract(free: list[Interval], busy: list[Interval]) -> list[Interval]:
-    """``free`` minus ``busy`` (both sorted and disjoint), in one sweep."""
+    """``free`` (sorted, disjoint) minus ``busy`` (sorted by start only; may overlap or be empty), in one sweep.
+
+    No merge pass first: a host's busy time is hundreds of overlapping bookings and calendar events, and
+    ``cursor`` (the furthest busy end seen) already plays the merged interval's part. Busy time past the last
+    free range is never visited. Empty busy intervals are skipped: they must not split a free range.
+    """
     out: list[Interval] = []
-    i = 0
+    i, count = 0, len(busy)
+    cursor = free[0][0] if free else 0
     for start, end in free:
-        while i < len(busy) and busy[i][1] <= start:
+        cursor = max(cursor, start)  # busy time running into this range from before it
+        while i < count:
+            busy_start, busy_end = busy[i]
+            if busy_start >= end:
+                break
             i += 1
-        j = i
-        cursor = start
-        while j < len(busy) and busy[j][0] < end:
-            if busy[j][0] > cursor:
-                out.append((cursor, busy[j][0]))
-            cursor = max(cursor, busy[j][1])
-            j += 1
+            if busy_end <= busy_start:
+                continue
+            if busy_start > cursor:
+                out.append((cursor, busy_start))
+            if busy_end > cursor:
+                cursor = busy_end
         if cursor < end:
             out.append((cursor, end))
     return out

@@ -51,6 +51,16 @@ def offset(zone_name: str, instant: int) -> int:
     return offsets[bisect_right(instants, instant) - 1]
 
 
+def offset_until(zone_name: str, instant: int) -> tuple[int, int]:
+    """The zone's UTC offset at ``instant`` and an instant before which it certainly stays the same
+    (its next change, or the end of the table's block): callers skip a second look-up for nearby times."""
+    block = instant // BLOCK
+    instants, offsets = _offset_table(zone_name, block)
+    index = bisect_right(instants, instant) - 1
+    changes = instants[index + 1] if index + 1 < len(instants) else (block + 1) * BLOCK
+    return offsets[index], changes
+
+
 def local_date(zone_name: str, instant: int) -> date:
     """The date in the zone at ``instant``."""
     return datetime.fromtimestamp(instant, zone(zone_name)).date()

@@ -15,12 +15,18 @@ ahead that every confirm lands while the booking is still open: the workflow ref
 lifecycle has closed), and that wait counts in neither figure. A refused confirm is counted in ``refused``,
 never as a booking done, and fails the bench (exit 1), as does a booking missing any of its four events.
 Both workers cache bytecode outside the tree, as an installed package has it (see bench.lifecycle_worker).
+
+``--profile DIR`` samples each worker with py-spy (every thread: workflow tasks run on the SDK's threads,
+so cProfile in the main thread would miss them) and writes ``DIR/<kind>.txt``, collapsed stacks with
+idle samples left out; the sampling costs CPU in py-spy's process, not the worker's.
 """
 
 import argparse
 import asyncio
 import json
 import os
+import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -68,6 +74,24 @@ class Phases:
     cpu: float = 0.0
     done: int = 0
     refused: int = 0
+
+
+@asynccontextmanager
+async def _profiled(pid: int, out: Path | None) -> AsyncIterator[None]:
+    """Sample process ``pid`` with py-spy into ``out`` (collapsed stacks) while the block runs; nothing if None."""
+    if out is None:
+        yield
+        return
+    spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or "py-spy"
+    args = ["record", "--pid", str(pid), "--format", "raw", "--output", str(out), "--rate", "200", "--nonblocking"]
+    process = await asyncio.create_subprocess_exec(spy, *args, stdout=asyncio.subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        # py-spy writes its file on SIGINT.
+        if process.returncode is None:
+            process.send_signal(signal.SIGINT)
+        await process.wait()
 
 
 @asynccontextmanager
@@ -170,6 +194,7 @@ async def _phases(
     prepare: Callable[[datetime], Awaitable[None]],
     begin: Begin,
     lived: Callable[[WorkflowHandle], Awaitable[bool]],
+    profile: Path | None = None,
 ) -> tuple[Phases, list[str]]:
     """Run ``count`` lifecycles of ``kind`` on its own worker process: measure both phases; the workflow ids.
 
@@ -185,7 +210,8 @@ async def _phases(
         return confirmed
 
     address = client.service_client.config.target_host
-    async with _worker(kind, address, f"bench-{kind}", scratch, database_url) as pid:
+    worker = _worker(kind, address, f"bench-{kind}", scratch, database_url)
+    async with worker as pid, _profiled(pid, profile / f"{kind}.txt" if profile else None):
         start = datetime.now(UTC) + _lead(count)
         await prepare(start)
         confirmed = await _measure(pid, lambda: _gather(count, concurrency, create_and_confirm), phases)
@@ -199,7 +225,7 @@ async def _phases(
 
 
 async def _bookflow(
-    client: Client, db: Database, scratch: Path, count: int, concurrency: int
+    client: Client, db: Database, scratch: Path, count: int, concurrency: int, profile: Path | None
 ) -> tuple[Phases, list[str], int]:
     """Bookflow's phases, the workflow ids, and how many events the store recorded."""
     reserved: list[Booking] = []
@@ -226,13 +252,13 @@ async def _bookflow(
         ended = await handle.result()
         return ended.status is BookingStatus.ACCEPTED and {"meeting_started", "meeting_ended"} <= set(ended.done)
 
-    phases, ids = await _phases("bookflow", client, scratch, db.url, count, concurrency, prepare, begin, lived)
+    phases, ids = await _phases("bookflow", client, scratch, db.url, count, concurrency, prepare, begin, lived, profile)
     async with db.sessions() as session:
         recorded = await session.scalar(select(func.count()).select_from(EventRow)) or 0
     return phases, ids, recorded
 
 
-async def _bare(client: Client, scratch: Path, count: int, concurrency: int) -> Phases:
+async def _bare(client: Client, scratch: Path, count: int, concurrency: int, profile: Path | None) -> Phases:
     async def prepare(_: datetime) -> None:
         return None
 
@@ -247,7 +273,7 @@ async def _bare(client: Client, scratch: Path, count: int, concurrency: int) -> 
         await handle.result()
         return True
 
-    phases, _ = await _phases("bare", client, scratch, None, count, concurrency, prepare, begin, lived)
+    phases, _ = await _phases("bare", client, scratch, None, count, concurrency, prepare, begin, lived, profile)
     return phases
 
 
@@ -257,7 +283,7 @@ async def _history_events(client: Client, ids: list[str]) -> float:
     return sum(counts) / len(counts)
 
 
-async def run(count: int, concurrency: int, database_url: str | None = None) -> dict:
+async def run(count: int, concurrency: int, database_url: str | None = None, profile: Path | None = None) -> dict:
     load_before = os.getloadavg()[0]
     env = await start_dev_server()
     with tempfile.TemporaryDirectory() as scratch:
@@ -265,9 +291,9 @@ async def run(count: int, concurrency: int, database_url: str | None = None) -> 
         try:
             await db.migrate()
             await seed(db, event_type(1, requires_confirmation=True), users=[_organizer(i) for i in range(count)])
-            booked, ids, recorded = await _bookflow(env.client, db, Path(scratch), count, concurrency)
+            booked, ids, recorded = await _bookflow(env.client, db, Path(scratch), count, concurrency, profile)
             history = await _history_events(env.client, ids)
-            bare = await _bare(env.client, Path(scratch), count, concurrency)
+            bare = await _bare(env.client, Path(scratch), count, concurrency, profile)
         finally:
             await db.dispose()
             await env.shutdown()
@@ -295,8 +321,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--database-url", help="An empty database to use instead of a fresh SQLite file (e.g. PostgreSQL)."
     )
+    parser.add_argument("--profile", type=Path, help="Sample each worker with py-spy into DIR/<kind>.txt.")
     args = parser.parse_args(argv)
-    result = asyncio.run(run(args.bookings, args.concurrency, args.database_url))
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    result = asyncio.run(run(args.bookings, args.concurrency, args.database_url, args.profile))
     print(json.dumps(result))
     complete = result["refused"] == 0 and result["events_per_booking"] == EVENTS_PER_BOOKING
     return 0 if complete else 1

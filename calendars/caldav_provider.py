@@ -122,7 +122,7 @@ class CalDavProvider:
         return SyncChanges(token=fresh, full=token is None or fresh is None, changed=changed, deleted=sorted(deleted))
 
     @_calls
-    def put_event(self, calendar_id: str, content: EventContent) -> EventWritten:
+    def put_event(self, calendar_id: str, content: EventContent, event_id: str | None = None) -> EventWritten:
         """PUT If-None-Match: *; if the event exists, update it in place when ours is newer."""
         url = urljoin(calendar_id if calendar_id.endswith("/") else calendar_id + "/", quote(content.uid) + ".ics")
         body = to_ical(content)

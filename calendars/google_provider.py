@@ -64,12 +64,24 @@ class GoogleProvider:
             cache_discovery=False,
         )
         self._initial_token = credentials.get("access_token")
+        self._initial_refresh = credentials.get("refresh_token")
         self.calls = 0
 
     def refreshed_token(self) -> str | None:
         """The new access token when the client refreshed it during this provider's calls (to store)."""
         token = self._credentials.token
         return token if token and token != self._initial_token else None
+
+    def refreshed_credentials(self) -> dict[str, str] | None:
+        """The tokens a refresh brought (to store, sealed): the access token, and the refresh token when
+        Google rotated it too."""
+        token = self.refreshed_token()
+        if token is None:
+            return None
+        changes = {"access_token": token}
+        if self._credentials.refresh_token and self._credentials.refresh_token != self._initial_refresh:
+            changes["refresh_token"] = self._credentials.refresh_token
+        return changes
 
     def _run(self, request: Any, what: str) -> Any:
         self.calls += 1
@@ -130,7 +142,7 @@ class GoogleProvider:
                     token=answer.get("nextSyncToken"), full=token is None, changed=changed, deleted=deleted
                 )
 
-    def put_event(self, calendar_id: str, content: EventContent) -> EventWritten:
+    def put_event(self, calendar_id: str, content: EventContent, event_id: str | None = None) -> EventWritten:
         """Insert with the id derived from the UID; on 409 (ours already) update it unless it is newer."""
         body = _body(content)
         events = self._service.events()
@@ -180,7 +192,9 @@ def _body(content: EventContent) -> dict[str, Any]:
 def as_ical(item: dict[str, Any]) -> str:
     """One Google event as a VEVENT: times, recurrence, transparency, status and the owner's answer."""
     event = Event()
-    event.add("uid", item.get("iCalUID") or item["id"])
+    # Bookflow's own events carry the meeting's UID: calendars.busy skips them (their bookings hold the time).
+    own = item.get("extendedProperties", {}).get("private", {}).get("bookflowUid")
+    event.add("uid", own or item.get("iCalUID") or item["id"])
     for name in ("start", "end"):
         moment = item.get(name, {})
         if "dateTime" in moment:

@@ -22,8 +22,12 @@ class CalendarProvider(Protocol):
         """The events changed since ``token`` (all of them when ``token`` is None or expired)."""
         ...
 
-    def put_event(self, calendar_id: str, content: EventContent) -> EventWritten:
-        """Create the event, or update it in place when one with its UID exists (never a second one)."""
+    def put_event(self, calendar_id: str, content: EventContent, event_id: str | None = None) -> EventWritten:
+        """Create the event, or update it in place when one with its UID exists (never a second one).
+
+        ``event_id`` is the provider's id from the booking's reference, when known: providers whose ids are
+        not derived from the UID (Graph) update that event; the others derive it and may ignore it.
+        """
         ...
 
     def delete_event(self, calendar_id: str, event_id: str) -> None:

@@ -23,6 +23,15 @@ class BookingStatus(StrEnum):
         return self.value.lower()
 
 
+# Cal.com's domain for the address of an attendee who booked with a phone number alone: no mailbox behind it.
+PHONE_ONLY_DOMAIN = "sms.cal.com"
+
+
+def phone_only_email(phone: str) -> str:
+    """The address Cal.com gives a phone-only attendee: ``+14155550123`` → ``14155550123@sms.cal.com``."""
+    return f"{''.join(c for c in phone if c.isdigit())}@{PHONE_ONLY_DOMAIN}"
+
+
 class Attendee(CamelModel):
     name: str
     email: EmailStr
@@ -30,6 +39,15 @@ class Attendee(CamelModel):
     language: str = "en"
     phone_number: str | None = None
     absent: bool = False
+    # Seated event types: this attendee's seat, and their own answers and metadata (None/empty otherwise).
+    seat_uid: str | None = None
+    seat_responses: dict[str, Any] = {}
+    seat_metadata: dict[str, Any] = {}
+
+    @property
+    def has_mailbox(self) -> bool:
+        """False for a phone-only attendee's placeholder address, which no email is sent to (as on Cal.com)."""
+        return not str(self.email).lower().endswith(f"@{PHONE_ONLY_DOMAIN}")
 
 
 class ParticipantJoin(CamelModel):
@@ -77,6 +95,8 @@ class Booking(CamelModel):
     booking_fields_responses: dict[str, Any] = {}
     idempotency_key: str | None = None
     routing: RoutingRef | None = None
+    # An occurrence of a recurring booking: the uid its series shares (Cal.com's recurringBookingUid).
+    recurring_booking_uid: str | None = None
 
     paid: bool = False
     payment_uid: str | None = None
@@ -85,6 +105,7 @@ class Booking(CamelModel):
     cancellation_reason: str | None = None
     cancelled_by_email: str | None = None
     rejection_reason: str | None = None
+    confirmation_reason: str | None = None
     rescheduled: bool = False
     from_reschedule: str | None = None
     rescheduled_to_uid: str | None = None
@@ -135,6 +156,9 @@ class ConfirmInput(CamelModel):
 
     # Histories recorded before carry {"confirmedBy": null}; ignored, so they still replay.
     model_config = ConfigDict(extra="ignore")
+
+    # The organizer's optional word (Cal.com's confirm ``reason``), quoted in the confirmation email.
+    reason: str | None = None
 
 
 class DeclineInput(CamelModel):

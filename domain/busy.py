@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+from domain.booking import Booking, BookingStatus
 from domain.config import EventType, User
 from domain.schedules import Schedule
 
@@ -69,3 +70,18 @@ def counting_period(event_type: EventType, user: User) -> str | None:
     if user.booking_limits is not None:
         found |= {p for p, name in USER_PERIODS.items() if getattr(user.booking_limits, name) is not None}
     return next((p for p in reversed(PERIODS) if p in found), None)
+
+
+def holds_time(booking: Booking) -> bool:
+    """Whether a booking keeps its hosts' time: accepted, awaiting payment, or awaiting confirmation when
+    its event type sets ``requiresConfirmationWillBlockSlot``. Otherwise (Cal.com) an unconfirmed
+    booking leaves the time offered to others, and confirming it re-checks that the time is still free.
+    """
+    if booking.status is BookingStatus.ACCEPTED:
+        return True
+    if booking.status is not BookingStatus.PENDING:
+        return False
+    event_type = booking.event_type
+    if booking.awaiting_payment or not event_type.requires_confirmation:
+        return True
+    return event_type.requires_confirmation_will_block_slot

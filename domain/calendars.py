@@ -6,13 +6,14 @@ from typing import Literal
 from domain.base import CamelModel
 
 ConnectionStatus = Literal["ok", "error", "token_expired", "pending"]
-Integration = Literal["apple_calendar", "caldav_calendar", "google_calendar", "office365_calendar"]
+Integration = Literal["apple_calendar", "caldav_calendar", "google_calendar", "office365_calendar", "ics-feed_calendar"]
 # The `{calendar}` segment of Cal.com's routes and the integration each names.
 INTEGRATIONS: dict[str, Integration] = {
     "apple": "apple_calendar",
     "caldav": "caldav_calendar",
     "google": "google_calendar",
     "office365": "office365_calendar",
+    "ics-feed": "ics-feed_calendar",  # read-only feeds (POST /v2/calendars/ics-feed/save)
 }
 ICLOUD_URL = "https://caldav.icloud.com/"
 SYNC_INTERVAL_SECONDS = 300.0
@@ -42,11 +43,16 @@ class CalendarConnection(CamelModel):
 
     def blocks_host(self, now: datetime) -> bool:
         """Whether its calendars cannot be trusted, so its host counts as busy (fail closed)."""
-        if self.status in ("token_expired", "pending"):
-            return True
-        if self.status == "error":
-            return self.last_sync_at is None or now - self.last_sync_at > STALE_AFTER
-        return False
+        return blocks_host(self.status, self.last_sync_at, now)
+
+
+def blocks_host(status: str, last_sync_at: datetime | None, now: datetime) -> bool:
+    """Whether a connection in ``status``, last synced at ``last_sync_at``, makes its host busy (fail closed)."""
+    if status in ("token_expired", "pending"):
+        return True
+    if status == "error":
+        return last_sync_at is None or now - last_sync_at > STALE_AFTER
+    return False
 
 
 class ConnectedCalendar(CamelModel):
@@ -80,6 +86,15 @@ class BookingReference(CamelModel):
     credential_id: int
     sequence: int = 0
     deleted: bool = False
+
+
+class OAuthClient(CamelModel):
+    """One provider's OAuth client (Google, Microsoft): its registered id and secret and its two endpoints."""
+
+    client_id: str
+    client_secret: str
+    authorize_url: str
+    token_url: str
 
 
 class SyncStart(CamelModel):

@@ -40,6 +40,13 @@ class Host(CamelModel):
     priority: int | None = None
 
 
+class DestinationCalendar(CamelModel):
+    """A calendar named as Cal.com names it: its integration and its id there (see GET /v2/calendars)."""
+
+    integration: str = Field(min_length=1, max_length=NAME)
+    external_id: str = Field(min_length=1, max_length=URL)
+
+
 class EventType(EventTypeAvailability, CalcomEventTypeFields):
     """An event type with the fields that change a booking's lifecycle and where its slots lie."""
 
@@ -66,6 +73,8 @@ class EventType(EventTypeAvailability, CalcomEventTypeFields):
     crm_owner_lookup: Literal["salesforce", "hubspot"] | None = None
     # The CRMs this event type's bookings are mirrored to; their settings are in Configuration.crm.
     crm_sync: list[Literal["salesforce", "hubspot"]] = []
+    # Cal.com's DestinationCalendar_2024_06_14: where its bookings' events go, winning over the host's own.
+    destination_calendar: DestinationCalendar | None = None
 
     _workflow_ids = field_validator("workflows")(check_unique_ids)
 

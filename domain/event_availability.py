@@ -1,6 +1,6 @@
 """The availability fields of an event type, with Cal.com's names, defaults and checks (spec §1.3)."""
 
-from datetime import date
+from datetime import date, datetime
 from itertools import pairwise
 from typing import Any, Literal
 
@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from domain.base import CamelModel
 
-PeriodType = Literal["UNLIMITED", "ROLLING", "RANGE"]
+PeriodType = Literal["UNLIMITED", "ROLLING", "ROLLING_WINDOW", "RANGE"]
 PERIODS = ("day", "week", "month", "year")
 
 
@@ -64,7 +64,7 @@ class EventTypeAvailability(CamelModel):
     booking_limits_duration: BookingLimitsDuration | None = None
     only_show_first_available_slot: bool = False
     length_in_minutes_options: list[int] | None = None
-    # Stored as Cal.com names it; Bookflow's rule is stricter: unconfirmed and unpaid bookings always hold.
+    # Cal.com: a booking awaiting confirmation holds its slot only if set (domain.busy.holds_time); unpaid always.
     requires_confirmation_will_block_slot: bool = False
 
     @model_validator(mode="before")
@@ -81,7 +81,9 @@ class EventTypeAvailability(CamelModel):
         if window.get("disabled") or kind is None:
             data["periodType"] = "UNLIMITED"
         elif kind in ("businessDays", "calendarDays"):
-            data |= {"periodType": "ROLLING", "periodDays": window.get("value")}
+            # ``rolling: true``: the N days are bookable days (Cal.com's ROLLING_WINDOW).
+            rolling = "ROLLING_WINDOW" if window.get("rolling") is True else "ROLLING"
+            data |= {"periodType": rolling, "periodDays": window.get("value")}
             data["periodCountCalendarDays"] = kind == "calendarDays"
         elif kind == "range":
             value = window.get("value")
@@ -94,14 +96,19 @@ class EventTypeAvailability(CamelModel):
 
     @model_validator(mode="after")
     def _window_complete(self) -> "EventTypeAvailability":
-        if self.period_type == "ROLLING" and self.period_days is None:
-            raise ValueError("periodDays: required when periodType is ROLLING")
+        if self.period_type in ("ROLLING", "ROLLING_WINDOW") and self.period_days is None:
+            raise ValueError(f"periodDays: required when periodType is {self.period_type}")
         if self.period_type == "RANGE":
             if self.period_start_date is None or self.period_end_date is None:
                 raise ValueError("periodStartDate: RANGE needs periodStartDate and periodEndDate")
             if self.period_end_date < self.period_start_date:
                 raise ValueError("periodEndDate: is before periodStartDate")
         return self
+
+    def data_window(self, start: datetime, end: datetime, now: datetime) -> tuple[datetime, datetime]:
+        """The span whose busy time availability reads for ``[start, end]``: from now on for ROLLING_WINDOW,
+        whose end depends on which days from today have slots."""
+        return (min(start, now), end) if self.period_type == "ROLLING_WINDOW" else (start, end)
 
     def lengths(self, default: int) -> list[int]:
         """The lengths a booker may pick (``lengthInMinutesOptions``, else the one length)."""

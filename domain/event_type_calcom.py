@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from domain.base import CamelModel
+from domain.recurrence import Recurrence
 from domain.text_bounds import NAME
 
 CAL_VIDEO = "integrations:daily"
@@ -83,6 +84,20 @@ class ConfirmationPolicy(CamelModel):
         return self
 
 
+# Cal.com's MAX_SEATS_PER_TIME_SLOT (packages/lib/constants.ts).
+MAX_SEATS_PER_TIME_SLOT = 1000
+
+
+class Seats(CamelModel):
+    """Cal.com's Seats_2024_06_14: one booking per time slot, shared by up to ``seatsPerTimeSlot`` attendees."""
+
+    seats_per_time_slot: int = Field(ge=1, le=MAX_SEATS_PER_TIME_SLOT)
+    # False: a seat's attendee does not see the others (only the event type's owner and hosts do).
+    show_attendee_info: bool = False
+    # True: slots show seatsBooked, seatsRemaining and seatsTotal.
+    show_availability_count: bool = True
+
+
 class CalcomEventTypeFields(CamelModel):
     """Mixed into EventType: Cal.com's fields beyond the lifecycle and availability ones."""
 
@@ -91,8 +106,10 @@ class CalcomEventTypeFields(CamelModel):
     disable_guests: bool = False
     hidden: bool = False
     metadata: dict[str, Any] = {}
-    recurrence: dict[str, Any] | None = None
-    seats: dict[str, Any] | None = None
+    # A recurring event type: a create books one booking per occurrence (api/bookings.py: _book_series).
+    recurrence: Recurrence | None = None
+    # A seated event type: bookers of one slot share one booking, a seat each (api/seats.py).
+    seats: Seats | None = None
     confirmation_policy: ConfirmationPolicy | None = None
     lock_time_zone_toggle_on_booking_page: bool = False
     is_instant_event: bool = False
@@ -112,16 +129,35 @@ class CalcomEventTypeFields(CamelModel):
     @classmethod
     def _calcom_aliases(cls, data: Any) -> Any:
         """``locations`` fills ``location`` and ``confirmationPolicy`` fills ``requiresConfirmation``
-        unless those are sent too; ``{"disabled": true}`` resets a policy."""
+        unless those are sent too; ``{"disabled": true}`` resets a policy or a recurrence."""
         if not isinstance(data, dict):
             return data
         data = dict(data)
         policy = data.get("confirmationPolicy")
         if isinstance(policy, dict) and policy.get("disabled") is True:
             data["confirmationPolicy"] = policy = None
+        if isinstance(data.get("recurrence"), dict) and data["recurrence"].get("disabled") is True:
+            data["recurrence"] = None  # Cal.com's Disabled_2024_06_14 turns recurrence off
+        if isinstance(data.get("seats"), dict) and data["seats"].get("disabled") is True:
+            data["seats"] = None  # as Cal.com's SeatOptionsDisabledSchema: seats off
         if "confirmationPolicy" in data and "requiresConfirmation" not in data:
             data["requiresConfirmation"] = policy is not None
+        if isinstance(policy, dict) and "requiresConfirmationWillBlockSlot" not in data:
+            # Cal.com maps blockUnconfirmedBookingsInBooker to requiresConfirmationWillBlockSlot.
+            data["requiresConfirmationWillBlockSlot"] = policy.get("blockUnconfirmedBookingsInBooker", True) is True
         return data
+
+    @model_validator(mode="after")
+    def _seats_combine(self) -> "CalcomEventTypeFields":
+        if self.seats is None:
+            return self
+        # Cal.com does not offer confirmation on seated event types ("seats_doesnt_support_confirmation").
+        if getattr(self, "requires_confirmation", False):
+            raise ValueError("seats: a seated event type cannot require confirmation; turn one of them off")
+        # [BF] Recurring seated bookings (a seat in every occurrence) are not built: refused, never half-done.
+        if self.recurrence is not None:
+            raise ValueError("seats: a seated event type cannot be recurring in Bookflow yet; turn one of them off")
+        return self
 
     @model_validator(mode="after")
     def _location_from_locations(self) -> "CalcomEventTypeFields":

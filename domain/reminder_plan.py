@@ -119,7 +119,9 @@ def recipients(booking: Booking, step: ReminderStep) -> list[Recipient]:
         case StepAction.EMAIL_HOST:
             return [Recipient(str(organizer.email), organizer.name, organizer.time_zone, "host")]
         case StepAction.EMAIL_ATTENDEE:
-            people = [Recipient(str(a.email), a.name, a.time_zone, "attendee") for a in booking.attendees]
+            people = [  # a phone-only attendee's placeholder address gets no email
+                Recipient(str(a.email), a.name, a.time_zone, "attendee") for a in booking.attendees if a.has_mailbox
+            ]
             return people + [Recipient(str(g), str(g), first_tz, "attendee") for g in booking.guests]
         case StepAction.EMAIL_ADDRESS:
             return [Recipient(str(step.send_to_email), str(step.send_to_email), organizer.time_zone, "host")]

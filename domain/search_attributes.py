@@ -32,4 +32,3 @@ def for_booking(booking: Booking) -> TypedSearchAttributes:
             SearchAttributePair(ATTENDEE_EMAIL, str(booking.attendees[0].email).lower()),
         ]
     )
-

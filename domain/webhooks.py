@@ -156,12 +156,16 @@ class Subscription(CamelModel):
         for private in ("secret", "number", "userId", "eventTypeId"):
             data.pop(private, None)
         scope = {"eventTypeId": self.event_type_id} if self.event_type_id is not None else {"userId": self.user_id or 0}
-        return data | scope | {
-            "id": self.number if self.number is not None else self.id,
-            "payloadTemplate": self.payload_template or "",
-            "version": WEBHOOK_VERSION,
-            "hasSecret": self.secret is not None,
-        }
+        return (
+            data
+            | scope
+            | {
+                "id": self.number if self.number is not None else self.id,
+                "payloadTemplate": self.payload_template or "",
+                "version": WEBHOOK_VERSION,
+                "hasSecret": self.secret is not None,
+            }
+        )
 
     def echo(self) -> dict[str, Any]:
         """The ``webhook`` object Cal.com puts in no-show payloads (its storage model, no secret)."""

@@ -5,6 +5,6 @@
 - ``routing.querybuilder.to_jsonlogic(queryValue)``: Cal.com query-builder trees to JsonLogic.
 - ``routing.validation.validate_form(form, attributes=None)``: refuse a bad form (``FormValidationError``).
 - ``routing.engine.decide(form, values, context, crm_owner, crm_app_slug)``: one decision with its trace.
-- ``routing.hosts.choose_host(hosts, history, weights)``: weighted least-recent host choice.
+- host choice is ``domain.host_choice.choose_host`` (shared with round-robin bookings in api/).
 - ``routing.replay.replay(form, responses, context, progress)``: what-if over stored responses.
 """

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.crm import OwnerDecision
+from domain.host_choice import choose_host
 from domain.routing_forms import (
     AssignmentReason,
     AttributeMatch,
@@ -36,7 +37,6 @@ from routing.attributes import (
     resolve_field_refs,
 )
 from routing.calcom_logic import CALCOM
-from routing.hosts import choose_host
 from routing.jsonlogic import JsonLogicError, Node, compile_node
 from routing.jsvalues import truthy
 from routing.querybuilder import to_jsonlogic

@@ -233,29 +233,40 @@ def _has_rule(route: Route) -> bool:
     return route.json_logic is not None or to_jsonlogic(route.query_value) is not None
 
 
-def target_issues(form: RoutingForm, event_type_ids: Collection[int]) -> list[FormIssue]:
-    """Routes that send submitters to an event type that does not exist (or is hidden from booking)."""
-    return [
-        FormIssue(
-            route.label,
-            None,
-            f"routes to event type {route.action.event_type_id}, which does not exist; "
-            f"fix: set action.eventTypeId to one of {sorted(event_type_ids) or 'the configured event types'}",
-        )
-        for route in form.routes
-        if route.action.type == "eventTypeRedirectUrl" and route.action.event_type_id not in event_type_ids
-    ]
+def target_issues(
+    form: RoutingForm, event_type_ids: Collection[int], hidden_event_type_ids: Collection[int] = ()
+) -> list[FormIssue]:
+    """Routes that send submitters to an event type that does not exist or is hidden from booking."""
+    bookable = sorted(set(event_type_ids) - set(hidden_event_type_ids))
+    choices = f"one of {bookable}" if bookable else "a configured event type that is not hidden"
+    issues = []
+    for route in form.routes:
+        target = route.action.event_type_id
+        if route.action.type != "eventTypeRedirectUrl":
+            continue
+        if target not in event_type_ids:
+            why = "which does not exist"
+        elif target in hidden_event_type_ids:
+            why = "which is hidden (submitters could not book it)"
+        else:
+            continue
+        fix = f"fix: set action.eventTypeId to {choices}"
+        if target in hidden_event_type_ids:
+            fix += f", or unhide event type {target}"
+        issues.append(FormIssue(route.label, None, f"routes to event type {target}, {why}; {fix}"))
+    return issues
 
 
 def form_issues(
     form: RoutingForm,
     attributes: Sequence[Attribute] | None = None,
     event_type_ids: Collection[int] | None = None,
+    hidden_event_type_ids: Collection[int] = (),
 ) -> list[FormIssue]:
     """Every problem of ``form``; attribute rules and route targets are checked only when given."""
     issues: list[FormIssue] = []
     if event_type_ids is not None:
-        issues.extend(target_issues(form, event_type_ids))
+        issues.extend(target_issues(form, event_type_ids, hidden_event_type_ids))
     fields = {f.id: f for f in form.fields if not f.deleted}
     for kind, names in (
         ("field id", [f.id for f in form.fields]),
@@ -283,8 +294,9 @@ def validate_form(
     form: RoutingForm,
     attributes: Sequence[Attribute] | None = None,
     event_type_ids: Collection[int] | None = None,
+    hidden_event_type_ids: Collection[int] = (),
 ) -> None:
     """Raise ``FormValidationError`` (naming route and field) unless ``form`` can be saved."""
-    issues = form_issues(form, attributes, event_type_ids)
+    issues = form_issues(form, attributes, event_type_ids, hidden_event_type_ids)
     if issues:
         raise FormValidationError(issues)

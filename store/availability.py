@@ -10,7 +10,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Integer, String, delete, func, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Integer,
+    String,
+    cast,
+    delete,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -22,6 +37,7 @@ from store import calendars, config
 from store.db import Base, as_utc
 
 BOOKING, RESERVATION = "booking", "reservation"
+OUT_OF_OFFICE = "out_of_office"  # a row kind of the busy-time UNION only; never stored in holds
 HOLDING = ("ACCEPTED", "PENDING")
 # Busy time is loaded this far around a window: buffers are at most a day.
 MARGIN = timedelta(days=1)
@@ -93,6 +109,8 @@ class Hold:
     after: int = 0
     release_at: datetime | None = None
     data: dict[str, Any] | None = None
+    # False: recorded but not holding the time (a booking awaiting confirmation that does not block).
+    active: bool = True
 
 
 # -- schedules -----------------------------------------------------------------------------------------
@@ -168,21 +186,6 @@ async def delete_schedule(session: AsyncSession, schedule_id: int) -> None:
     if await _default_id(session, row.owner_id) == row.id:
         await set_default_schedule(session, row.owner_id, None)
     await session.delete(row)
-
-
-async def schedules_for(
-    session: AsyncSession, users: Sequence[User], event_type: EventType | None
-) -> dict[int, Schedule]:
-    """Per user, the schedule that applies: the event type's (if it is theirs), their default, else D1's."""
-    wanted = {u.default_schedule_id for u in users} | {event_type.schedule_id if event_type else None}
-    ids = [i for i in wanted if i is not None]
-    rows = {r.id: r for r in await session.scalars(select(ScheduleRow).where(ScheduleRow.id.in_(ids)))} if ids else {}
-    found: dict[int, Schedule] = {}
-    for user in users:
-        candidates = [event_type.schedule_id if event_type else None, user.default_schedule_id]
-        row = next((rows[i] for i in candidates if i in rows and rows[i].owner_id == user.id), None)
-        found[user.id] = _schedule(row, user.default_schedule_id) if row else working_hours(user.id, user.time_zone)
-    return found
 
 
 # -- out of office -------------------------------------------------------------------------------------
@@ -266,11 +269,8 @@ async def add_holds(session: AsyncSession, holds: Sequence[Hold], now: datetime)
     for hold in holds:
         start = hold.slot_start - timedelta(minutes=hold.before)
         end = hold.slot_end + timedelta(minutes=hold.after)
-        clash = await session.scalar(
-            select(HoldRow).where(HoldRow.host_id == hold.host_id, HoldRow.start < end, HoldRow.end > start, _live(now))
-        )
-        if clash is not None:
-            raise HoldConflict(clash.uid, clash.kind)
+        if hold.active:
+            await _refuse_overlap(session, hold.host_id, start, end, now)
         rows.append(
             HoldRow(
                 host_id=hold.host_id,
@@ -285,7 +285,7 @@ async def add_holds(session: AsyncSession, holds: Sequence[Hold], now: datetime)
                 slot_start=hold.slot_start,
                 slot_end=hold.slot_end,
                 release_at=hold.release_at,
-                active=True,
+                active=hold.active,
                 data=hold.data or {},
             )
         )
@@ -299,13 +299,41 @@ async def add_holds(session: AsyncSession, holds: Sequence[Hold], now: datetime)
         raise HoldConflict("(concurrent)", "hold") from None
 
 
-async def set_status(session: AsyncSession, uid: str, status: str) -> None:
-    """Follow a booking's status: holding statuses keep the time, others free it."""
+async def _refuse_overlap(
+    session: AsyncSession, host_id: int, start: datetime, end: datetime, now: datetime, uid: str | None = None
+) -> None:
+    """``HoldConflict`` if ``[start, end)`` overlaps an active, live hold of the host (other than ``uid``'s)."""
+    query = select(HoldRow).where(HoldRow.host_id == host_id, HoldRow.start < end, HoldRow.end > start, _live(now))
+    if uid is not None:
+        query = query.where(HoldRow.uid != uid)
+    clash = await session.scalar(query.limit(1))
+    if clash is not None:
+        raise HoldConflict(clash.uid, clash.kind)
+
+
+async def set_status(session: AsyncSession, uid: str, status: str, holds_time: bool | None = None) -> None:
+    """Follow a booking's status: ``holds_time`` (default: holding statuses hold) says whether it keeps the time."""
+    active = status in HOLDING if holds_time is None else holds_time
     await session.execute(
-        update(HoldRow)
-        .where(HoldRow.uid == uid, HoldRow.kind == BOOKING)
-        .values(status=status, active=status in HOLDING)
+        update(HoldRow).where(HoldRow.uid == uid, HoldRow.kind == BOOKING).values(status=status, active=active)
     )
+
+
+async def claim(session: AsyncSession, uid: str, now: datetime) -> None:
+    """Make booking ``uid``'s holds hold the time (a booking awaiting confirmation is being confirmed).
+
+    ``HoldConflict`` if another booking or reservation took the time meanwhile. The hosts are locked first,
+    as ``store.bookings.reserve`` locks them, so the check and the change are one step.
+    """
+    rows = list(await session.scalars(select(HoldRow).where(HoldRow.uid == uid, HoldRow.kind == BOOKING)))
+    waiting = [r for r in rows if not r.active and r.status == "PENDING"]
+    if not waiting:
+        return
+    await lock_hosts(session, [r.host_id for r in waiting])
+    for row in waiting:
+        await _refuse_overlap(session, row.host_id, as_utc(row.start), as_utc(row.end), now, uid)
+        row.active = True
+    await session.flush()
 
 
 async def release(session: AsyncSession, uid: str) -> None:
@@ -347,6 +375,61 @@ async def lock_hosts(session: AsyncSession, host_ids: Sequence[int]) -> None:
 # -- loading what the engine needs ---------------------------------------------------------------------
 
 
+async def _users_and_schedules(
+    session: AsyncSession, host_ids: Sequence[int], event_type: EventType | None
+) -> tuple[dict[int, User], dict[int, Schedule]]:
+    """The hosts and the schedule that applies to each, in one round trip (users joined to their schedules)."""
+    query = (
+        select(config.UserRow.id, config.UserRow.data, ScheduleRow)
+        .outerjoin(ScheduleRow, ScheduleRow.owner_id == config.UserRow.id)
+        .where(config.UserRow.id.in_(host_ids))
+    )
+    users: dict[int, User] = {}
+    owned: dict[int, dict[int, ScheduleRow]] = {}
+    for user_id, data, schedule in await session.execute(query):
+        if user_id not in users:
+            users[user_id] = User.model_validate(data)
+        if schedule is not None:
+            owned.setdefault(user_id, {})[schedule.id] = schedule
+    schedules: dict[int, Schedule] = {}
+    for user in users.values():
+        # The event type's schedule if it is the host's, else their default, else D1's working hours.
+        mine = owned.get(user.id, {})
+        candidates = [event_type.schedule_id if event_type else None, user.default_schedule_id]
+        row = next((mine[i] for i in candidates if i in mine), None)
+        schedules[user.id] = _schedule(row, user.default_schedule_id) if row else working_hours(user.id, user.time_zone)
+    return users, schedules
+
+
+async def _busy(
+    session: AsyncSession, host_ids: Sequence[int], lo: datetime, hi: datetime, now: datetime, ignored: Sequence[str]
+) -> dict[int, list[Busy]]:
+    """Holds and out-of-office entries overlapping ``[lo, hi)``, in one round trip (a UNION ALL)."""
+    no_time = cast(null(), DateTime(timezone=True))
+    holds = select(HoldRow.host_id, HoldRow.start_s, HoldRow.end_s, HoldRow.kind, HoldRow.uid, no_time, no_time).where(
+        HoldRow.host_id.in_(host_ids), HoldRow.start < hi, HoldRow.end > lo, _live(now)
+    )
+    if ignored:
+        holds = holds.where(HoldRow.uid.not_in(ignored))
+    # Out-of-office rows keep datetimes only; they are few, so they are converted here.
+    away = select(
+        OutOfOfficeRow.user_id,
+        cast(null(), BigInteger),
+        cast(null(), BigInteger),
+        literal_column(f"'{OUT_OF_OFFICE}'"),
+        cast(OutOfOfficeRow.id, String),
+        OutOfOfficeRow.start,
+        OutOfOfficeRow.end,
+    ).where(OutOfOfficeRow.user_id.in_(host_ids), OutOfOfficeRow.start < hi, OutOfOfficeRow.end > lo)
+    busy: dict[int, list[Busy]] = {h: [] for h in host_ids}
+    for host_id, s, e, kind, uid, away_start, away_end in await session.execute(union_all(holds, away)):
+        if kind == OUT_OF_OFFICE:
+            busy[host_id].append(Busy.between(as_utc(away_start), as_utc(away_end), "out_of_office", uid))
+        else:
+            busy[host_id].append(Busy((s, e), "reservation" if kind == RESERVATION else "hold", uid))
+    return busy
+
+
 async def load_hosts(
     session: AsyncSession,
     event_type: EventType,
@@ -357,27 +440,16 @@ async def load_hosts(
     *,
     ignore: Sequence[str | None] = (),
 ) -> list[HostAvailability]:
-    """Each host's user, schedule, busy time (holds and out of office) and, for limits, their bookings."""
-    users = {
-        r.id: User.model_validate(r.data)
-        for r in await session.scalars(select(config.UserRow).where(config.UserRow.id.in_(host_ids)))
-    }
+    """Each host's user, schedule, busy time (holds, out of office, calendars) and, for limits, their bookings.
+
+    Three round trips on the slots path (users with schedules; holds with out of office; calendars), a
+    fourth only when booking limits apply: the store read, not the engine, dominates a slots request.
+    """
+    users, schedules = await _users_and_schedules(session, host_ids, event_type)
     wanted = [h for h in host_ids if h in users]
     lo, hi = start - MARGIN, end + MARGIN
-    query = select(HoldRow.host_id, HoldRow.start_s, HoldRow.end_s, HoldRow.kind, HoldRow.uid).where(
-        HoldRow.host_id.in_(wanted), HoldRow.start < hi, HoldRow.end > lo, _live(now)
-    )
     ignored = [u for u in ignore if u]
-    if ignored:
-        query = query.where(HoldRow.uid.not_in(ignored))
-    busy: dict[int, list[Busy]] = {h: [] for h in wanted}
-    for host_id, s, e, kind, uid in await session.execute(query):
-        busy[host_id].append(Busy((s, e), "reservation" if kind == RESERVATION else "hold", uid))
-    ooo_query = select(OutOfOfficeRow.user_id, OutOfOfficeRow.start, OutOfOfficeRow.end, OutOfOfficeRow.id).where(
-        OutOfOfficeRow.user_id.in_(wanted), OutOfOfficeRow.start < hi, OutOfOfficeRow.end > lo
-    )
-    for user_id, s, e, entry_id in await session.execute(ooo_query):
-        busy[user_id].append(Busy.between(as_utc(s), as_utc(e), "out_of_office", str(entry_id)))
+    busy = await _busy(session, wanted, lo, hi, now, ignored)
     for host_id, entries in (await calendars.busy_by_host(session, wanted, lo, hi, now)).items():
         busy[host_id].extend(entries)
     booked: dict[int, list[Booked]] = {h: [] for h in wanted}
@@ -397,7 +469,6 @@ async def load_hosts(
             booked_query = booked_query.where(HoldRow.uid.not_in(ignored))
         for host_id, s, e, event_type_id, status in await session.execute(booked_query):
             booked[host_id].append(Booked(as_utc(s), as_utc(e), event_type_id, status == "ACCEPTED"))
-    schedules = await schedules_for(session, [users[h] for h in wanted], event_type)
     return [HostAvailability(users[h], schedules[h], busy[h], booked[h]) for h in wanted]
 
 

@@ -1,21 +1,21 @@
 """Bookings as the API reads them: a copy of each workflow's state, and the slot reservation."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import DateTime, Integer, String, false, func, select
+from sqlalchemy import DateTime, Integer, String, func, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.booking import Booking, BookingStatus
-from domain.busy import HostAvailability
+from domain.busy import HostAvailability, holds_time
 from store import availability as holds
 from store.db import Base
 
-# A pending booking (awaiting confirmation or payment) holds its slot like an accepted one.
+# Bookings in these statuses are live (a pending one holds its slot unless domain.busy.holds_time says not).
 HOLDING = (BookingStatus.ACCEPTED.value, BookingStatus.PENDING.value)
 
 
@@ -40,6 +40,8 @@ class BookingRow(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The series a recurring booking's occurrence belongs to (migration 0014_calcom_more).
+    recurring_booking_uid: Mapped[str | None] = mapped_column(String(64), index=True)
     data: Mapped[dict[str, Any]]
 
 
@@ -49,6 +51,7 @@ def _fill(row: BookingRow, booking: Booking) -> None:
     row.status, row.start, row.end = booking.status.value, booking.start, booking.end
     row.idempotency_key, row.created_at = booking.idempotency_key, booking.created_at
     row.updated_at = booking.updated_at or booking.created_at
+    row.recurring_booking_uid = booking.recurring_booking_uid
     row.data = booking.wire()
 
 
@@ -78,8 +81,9 @@ async def reserve(
     hosts = holding_hosts(booking)
     await holds.lock_hosts(session, hosts)
     if still_free is not None:
+        first, last = booking.event_type.data_window(booking.start, booking.end, now)
         loaded = await holds.load_hosts(
-            session, booking.event_type, hosts, booking.start, booking.end, now, ignore=(ignore_uid, reservation_uid)
+            session, booking.event_type, hosts, first, last, now, ignore=(ignore_uid, reservation_uid)
         )
         if not still_free(loaded):
             raise SlotTaken("(taken while this request was checked)")
@@ -93,9 +97,16 @@ async def reserve(
             session,
             [
                 holds.Hold(
-                    host_id=host, kind=holds.BOOKING, uid=booking.uid, event_type_id=event_type.id,
-                    status=booking.status.value, slot_start=booking.start, slot_end=booking.end,
-                    before=event_type.before_event_buffer, after=event_type.after_event_buffer,
+                    host_id=host,
+                    kind=holds.BOOKING,
+                    uid=booking.uid,
+                    event_type_id=event_type.id,
+                    status=booking.status.value,
+                    slot_start=booking.start,
+                    slot_end=booking.end,
+                    before=event_type.before_event_buffer,
+                    after=event_type.after_event_buffer,
+                    active=holds_time(booking),
                 )
                 for host in hosts
             ],
@@ -119,12 +130,18 @@ async def save(session: AsyncSession, booking: Booking) -> None:
         row = BookingRow(id=booking.id)
         session.add(row)
     _fill(row, booking)
-    await holds.set_status(session, booking.uid, booking.status.value)
+    await holds.set_status(session, booking.uid, booking.status.value, holds_time(booking))
 
 
 async def stored_wire(session: AsyncSession, uid: str) -> dict[str, Any] | None:
     """The stored wire form of booking ``uid``: one round trip, and no ORM object to track."""
     return await session.scalar(select(BookingRow.data).where(BookingRow.uid == uid))
+
+
+async def stored_wire_with(session: AsyncSession, uid: str, columns: Sequence[Any]) -> tuple[Any, ...] | None:
+    """Booking ``uid``'s stored wire form followed by ``columns`` (expressions over its row), in one round trip."""
+    row = (await session.execute(select(BookingRow.data, *columns).where(BookingRow.uid == uid))).first()
+    return tuple(row) if row is not None else None
 
 
 async def update(session: AsyncSession, booking: Booking, status_changed: bool) -> None:
@@ -143,7 +160,7 @@ async def update(session: AsyncSession, booking: Booking, status_changed: bool) 
     }
     await session.execute(sql_update(table).where(table.c.uid == booking.uid).values(values))
     if status_changed:
-        await holds.set_status(session, booking.uid, booking.status.value)
+        await holds.set_status(session, booking.uid, booking.status.value, holds_time(booking))
 
 
 async def release(session: AsyncSession, uid: str) -> None:
@@ -158,6 +175,16 @@ async def get(session: AsyncSession, uid: str) -> Booking | None:
     """Booking ``uid`` as last committed (its stored wire form only: no ORM row to build and track)."""
     data = await stored_wire(session, uid)
     return Booking.model_validate(data) if data is not None else None
+
+
+async def series(session: AsyncSession, recurring_booking_uid: str) -> list[Booking]:
+    """Every occurrence of a recurring booking, first to last."""
+    rows = await session.scalars(
+        select(BookingRow)
+        .where(BookingRow.recurring_booking_uid == recurring_booking_uid)
+        .order_by(BookingRow.start, BookingRow.id)
+    )
+    return [Booking.model_validate(row.data) for row in rows]
 
 
 async def get_by_idempotency_key(session: AsyncSession, key: str) -> Booking | None:
@@ -201,7 +228,6 @@ class BookingFilter:
     sort: tuple[tuple[SortField, SortDirection], ...] = ()
 
 
-
 def _party_clause(party: Party) -> Any:
     clause = (BookingRow.organizer_id == party.user_id) | BookingRow.event_type_id.in_(party.hosted_event_type_ids)
     if party.email:
@@ -219,8 +245,9 @@ def _bucket_clause(bucket: str, now: datetime) -> Any:
             return (BookingRow.end < now) & BookingRow.status.in_(HOLDING)
         case "cancelled":
             return BookingRow.status.in_((BookingStatus.CANCELLED.value, BookingStatus.REJECTED.value))
-        case "recurring":
-            return false()  # recurring bookings do not exist yet (issue 16): none match
+        case "recurring":  # Cal.com's view: the occurrences of recurring bookings still to come
+            upcoming = (BookingRow.end >= now) & BookingRow.status.in_(HOLDING)
+            return upcoming & BookingRow.recurring_booking_uid.is_not(None)
     raise ValueError(f"status: unknown value {bucket!r}")
 
 

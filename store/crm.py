@@ -212,3 +212,24 @@ async def has_steps(session: AsyncSession, booking_uid: str, provider: str) -> b
     """Has any sync step of this booking and provider finished (with or without a record)?"""
     query = select(CrmStepRow.step_id).where(CrmStepRow.booking_uid == booking_uid, CrmStepRow.provider == provider)
     return await session.scalar(query.limit(1)) is not None
+
+
+class CrmStep(CamelModel):
+    """One CRM write done for a booking (a step of its sync), as a booking's timeline shows it."""
+
+    step_id: str
+    provider: str
+    action: str
+    external_id: str | None
+    at: AwareDatetime
+
+
+async def steps_of(session: AsyncSession, booking_uid: str) -> list[CrmStep]:
+    """The CRM writes done for one booking, oldest first."""
+    rows = await session.scalars(
+        select(CrmStepRow).where(CrmStepRow.booking_uid == booking_uid).order_by(CrmStepRow.at)
+    )
+    return [
+        CrmStep(step_id=r.step_id, provider=r.provider, action=r.action, external_id=r.external_id, at=as_utc(r.at))
+        for r in rows
+    ]

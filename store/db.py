@@ -2,15 +2,15 @@
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, overload
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import JSON, event
+from sqlalchemy import JSON, create_engine, event, pool, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -19,6 +19,8 @@ from store.secrets import SESSION_KEY, Keyring, SecretKeys
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 WRITE_OPTION = "bookflow_write"
+# pg_advisory_lock's first key: "migrations of Bookflow" (the second is the schema's, see _migration_lock).
+MIGRATION_LOCK_SPACE = 0x626B66  # "bkf"
 
 # JSON everywhere, JSONB on PostgreSQL.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
@@ -135,5 +137,39 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str) -> None:
-    """Run Alembic's upgrade to all heads (feature packages may add their own branches)."""
-    command.upgrade(alembic_config(url), "heads")
+    """Run Alembic's upgrade to all heads (feature packages may add their own branches).
+
+    On PostgreSQL under an advisory lock, so processes starting together (several workers and API
+    processes) migrate one after the other: the first upgrades, the others find the schema current.
+    """
+    with _migration_lock(url):
+        command.upgrade(alembic_config(url), "heads")
+
+
+@contextmanager
+def _migration_lock(url: str) -> Iterator[None]:
+    """Hold PostgreSQL's session advisory lock for migrating this database's current schema (nothing on SQLite).
+
+    Keyed by schema, not only by database, so separate schemas of one database (one per test run) do not
+    wait for each other. The lock is held on its own connection; it goes with that connection, even if
+    this process dies mid-upgrade.
+    """
+    sync = sync_url(url)
+    if not sync.startswith("postgresql"):
+        yield
+        return
+    engine = create_engine(sync, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            key = {"space": MIGRATION_LOCK_SPACE}
+            schema = "hashtext(coalesce(current_schema(), ''))"
+            connection.execute(text(f"SELECT pg_advisory_lock(:space, {schema})"), key)
+            # Committed at once, so no transaction stays open (idle in transaction) while Alembic works.
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(text(f"SELECT pg_advisory_unlock(:space, {schema})"), key)
+                connection.commit()
+    finally:
+        engine.dispose()

@@ -450,6 +450,18 @@ async def link_booking(
     if row.booking_uid is not None and row.booking_uid != booking_uid:
         raise AlreadyBooked(f"routing response {response_id} was already booked as {row.booking_uid}")
     row.booking_uid, row.booked_at = booking_uid, at
+    await record_assignment(session, booking_uid, host_user_id, event_type_id, at, response_id)
+
+
+async def record_assignment(
+    session: AsyncSession,
+    booking_uid: str,
+    host_user_id: int,
+    event_type_id: int,
+    at: datetime,
+    response_id: int | None = None,
+) -> None:
+    """Add a booking's host to the round-robin history (once per booking; routed or not)."""
     exists = await session.scalar(select(HostAssignmentRow.id).where(HostAssignmentRow.booking_uid == booking_uid))
     if exists is None:
         session.add(

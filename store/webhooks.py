@@ -167,14 +167,22 @@ async def subscribers_for(
     session: AsyncSession, trigger: str, organizer_id: int | None, event_type_id: int | None
 ) -> list[Subscription]:
     """Active subscriptions to ``trigger`` that cover this organizer or event type, one per URL."""
+    rows = await session.scalars(select(SubscriptionRow).where(covering(organizer_id, event_type_id)))
+    # Trigger lists are JSON; filtering them here keeps the query portable across SQLite and PostgreSQL.
+    return dedupe_by_url([_subscription(session, r) for r in rows if trigger in r.triggers])
+
+
+def covering(organizer_id: Any, event_type_id: Any) -> Any:
+    """Active subscriptions in scope: instance-wide, the organizer's own, or the event type's.
+
+    The ids may be columns (a commit's "anything to do?" correlates them with the booking's row).
+    """
     scopes = [SubscriptionRow.user_id.is_(None) & SubscriptionRow.event_type_id.is_(None)]
     if organizer_id is not None:
         scopes.append((SubscriptionRow.user_id == organizer_id) & SubscriptionRow.event_type_id.is_(None))
     if event_type_id is not None:
         scopes.append(SubscriptionRow.event_type_id == event_type_id)
-    rows = await session.scalars(select(SubscriptionRow).where(SubscriptionRow.active.is_(True), or_(*scopes)))
-    # Trigger lists are JSON; filtering them here keeps the query portable across SQLite and PostgreSQL.
-    return dedupe_by_url([_subscription(session, r) for r in rows if trigger in r.triggers])
+    return SubscriptionRow.active.is_(True) & or_(*scopes)
 
 
 # -- deliveries and attempts ------------------------------------------------------------------------
@@ -254,6 +262,15 @@ async def start_series(session: AsyncSession, delivery_id: str, at: datetime) ->
     return row.series
 
 
+def add_attempted(session: AsyncSession, delivery: Delivery, attempt: Attempt, status: DeliveryStatus) -> None:
+    """Insert a new delivery with its first attempt logged and counted: what ``add_deliveries`` then
+    ``record_attempt`` store, without reading the new row back."""
+    row = DeliveryRow(**delivery.model_dump())
+    row.attempts, row.status, row.updated_at = delivery.attempts + 1, status.value, attempt.at
+    row.last_status_code = attempt.status_code
+    session.add_all([row, AttemptRow(**attempt.model_dump())])
+
+
 async def record_attempt(session: AsyncSession, attempt: Attempt, status: DeliveryStatus) -> None:
     """Log ``attempt`` and move its delivery to ``status``."""
     session.add(AttemptRow(**attempt.model_dump()))
@@ -300,3 +317,11 @@ async def attempts_of(session: AsyncSession, delivery_id: str) -> list[Attempt]:
         )
         for r in rows
     ]
+
+
+async def deliveries_of_events(session: AsyncSession, event_ids: Collection[str]) -> list[Delivery]:
+    """Every delivery of these events (a booking's timeline), oldest first."""
+    if not event_ids:
+        return []
+    query = select(DeliveryRow).where(DeliveryRow.event_id.in_(list(event_ids))).order_by(DeliveryRow.created_at)
+    return [_delivery(r) for r in await session.scalars(query)]

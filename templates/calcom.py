@@ -32,6 +32,7 @@ PLAIN = {
     "RATING_URL": "rating_url",
     "NO_SHOW_URL": "no_show_url",
     "CANCELLATION_REASON": "cancellation_reason",
+    "CONFIRMATION_REASON": "confirmation_reason",  # Bookflow's: the reason given when the organizer confirmed
     "RESCHEDULE_REASON": "reschedule_reason",
     "ATTENDEE_TIMEZONE": "attendee_timezone",
     "EVENT_START_TIME_IN_ATTENDEE_TIMEZONE": "event_start_time_in_attendee_timezone",

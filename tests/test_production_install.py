@@ -88,3 +88,7 @@ def test_production_install_imports_every_shipped_module_and_no_test_kit(tmp_pat
     top_levels = {Path(f).parts[0] for f in report["record"]}
     assert not top_levels & {"tests", "testkit", "bench"}, sorted(top_levels)
     assert [f for f in report["record"] if "emulator" in f] == []
+    # Package data ships too: the public pages' templates, stylesheet and script (pyproject's package-data).
+    assert {"api/pages/templates/layout.html", "api/pages/static/pages.css", "api/pages/static/pages.js"} <= set(
+        report["record"]
+    )

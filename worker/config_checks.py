@@ -26,10 +26,14 @@ class ConfigValidators:
         return workflow_problems(rule, event_type)
 
     def routing_form_problems(
-        self, form: RoutingForm, attributes: Sequence[Attribute], event_type_ids: Collection[int] | None = None
+        self,
+        form: RoutingForm,
+        attributes: Sequence[Attribute],
+        event_type_ids: Collection[int] | None = None,
+        hidden_event_type_ids: Collection[int] = (),
     ) -> list[str]:
         try:
-            validate_form(form, list(attributes), event_type_ids)
+            validate_form(form, list(attributes), event_type_ids, hidden_event_type_ids)
         except FormValidationError as refused:
             return [str(refused)]
         return []

@@ -18,7 +18,11 @@ FORM_REFERENCE = "{form:"
 
 
 def routing_problems(
-    config: Configuration, attributes: list[Attribute], user_ids: set[int], event_type_ids: Collection[int]
+    config: Configuration,
+    attributes: list[Attribute],
+    user_ids: set[int],
+    event_type_ids: Collection[int],
+    hidden_event_type_ids: Collection[int] = (),
 ) -> list[str]:
     """Every problem of the file's forms and attributes, each naming where it is (form, route and field)."""
     problems = []
@@ -29,7 +33,8 @@ def routing_problems(
                 problems.append(f"{where}: user {holder.user_id} is not defined in the file or the store")
     for i, form in enumerate(config.routing_forms):
         problems.extend(
-            f"routingForms.{i} ({form.id}): {issue}" for issue in form_issues(form, attributes, event_type_ids)
+            f"routingForms.{i} ({form.id}): {issue}"
+            for issue in form_issues(form, attributes, event_type_ids, hidden_event_type_ids)
         )
     return problems
 
@@ -41,8 +46,11 @@ async def check_routing(session: AsyncSession, path: Path, config: Configuration
     attributes = {a.id: a for a in await routing_store.list_attributes(session)}
     attributes |= {a.id: a.attribute() for a in config.attributes}
     user_ids = {u.id for u in await config_store.list_users(session)} | {u.id for u in config.users}
-    event_type_ids = {e.id for e in await config_store.list_event_types(session)} | {e.id for e in config.event_types}
-    problems = routing_problems(config, list(attributes.values()), user_ids, event_type_ids)
+    # The file's event types replace the stored ones of the same id (hidden or not).
+    stored = {e.id: e for e in await config_store.list_event_types(session)}
+    event_types = stored | {e.id: e for e in config.event_types}
+    hidden = {i for i, e in event_types.items() if e.hidden}
+    problems = routing_problems(config, list(attributes.values()), user_ids, set(event_types), hidden)
     if problems:
         raise ConfigFileError("\n".join(f"{path}: {p}" for p in problems))
 

@@ -12,6 +12,8 @@ from api.context import ApiContext
 from api.health import readiness
 from store.db import Database
 from worker.config_checks import ConfigValidators
+from worker.console_ops import WorkerConsoleOperations
+from worker.console_workbench import RouteWorkbench
 from worker.delivery_health import DELIVERY_HEALTH
 from worker.health import WorkerProbes
 from worker.orphans import reconciling
@@ -54,6 +56,8 @@ async def run_api(client: Client, db: Database, settings: Settings, host: str, p
         keep_open_minutes=settings.keep_open_minutes,
         checks=ConfigValidators(),
         config=settings.api_config(),
+        operations=WorkerConsoleOperations(db, client, settings),
+        workbench=RouteWorkbench(),
     )
     # On SIGTERM: stop accepting, let requests in flight finish within the same grace as the worker's activities.
     config = uvicorn.Config(

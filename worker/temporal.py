@@ -8,7 +8,7 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import TLSConfig
-from temporalio.worker import Worker
+from temporalio.worker import PollerBehaviorSimpleMaximum, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.bookings import BookingActivities, EventDispatcher
@@ -48,6 +48,11 @@ STICKY_QUEUE_TIMEOUT = timedelta(seconds=1)
 # Workflow tasks are pure CPU under one GIL, so more at once only makes each take longer: a worker takes
 # this many and leaves the rest queued in Temporal, where any worker (or a killed one's survivor) takes them.
 WORKFLOW_TASK_SLOTS = 10
+# Polls for workflow tasks: one per slot, half of them on the shared queue. The SDK's default (5 polls, one on
+# the shared queue) starves the shared queue when a worker dies: its workflows' tasks land there after
+# STICKY_QUEUE_TIMEOUT while the survivor's four sticky polls keep serving its own cached workflows first.
+WORKFLOW_TASK_POLLS = PollerBehaviorSimpleMaximum(maximum=WORKFLOW_TASK_SLOTS)
+SHARED_QUEUE_POLL_RATIO = 0.5
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:
@@ -139,6 +144,8 @@ def build_worker(
         workflow_runner=workflow_runner(),
         max_concurrent_workflow_tasks=WORKFLOW_TASK_SLOTS,
         sticky_queue_schedule_to_start_timeout=STICKY_QUEUE_TIMEOUT,
+        workflow_task_poller_behavior=WORKFLOW_TASK_POLLS,
+        nonsticky_to_sticky_poll_ratio=SHARED_QUEUE_POLL_RATIO,
         graceful_shutdown_timeout=grace,
     )
     crm_workers = crm.workers(client, task_queue, grace)

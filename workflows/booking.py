@@ -26,9 +26,10 @@ from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities.bookings import BookingActivities, BookingChange, PendingEvent, Reservation, Transition
-    from domain import lifecycle
+    from domain import lifecycle, seats
     from domain import search_attributes as search
     from domain.booking import (
+        Attendee,
         Booking,
         BookingInput,
         BookingStatus,
@@ -43,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.lifecycle import Action, AgendaItem, TransitionRefused
     from domain.routing_responses import BookedFromResponse, response_workflow_id
+    from domain.seats import AddSeatInput, CancelSeatInput
     from domain.triggers import Trigger
     from workflows.crm import CrmSyncs
     from workflows.reminders import ReminderSends
@@ -313,10 +315,13 @@ class BookingWorkflow:
     # -- updates ----------------------------------------------------------------------------------
 
     @workflow.update
-    async def confirm(self, _request: ConfirmInput) -> Booking:
+    async def confirm(self, request: ConfirmInput) -> Booking:
         async with self._turn():
             self._check(lifecycle.check_confirm, self._booking)
-            await self._commit([(Trigger.BOOKING_CREATED, {})], status=BookingStatus.ACCEPTED)
+            # The reason (None in histories recorded before it existed) only fills the booking's state.
+            await self._commit(
+                [(Trigger.BOOKING_CREATED, {})], status=BookingStatus.ACCEPTED, confirmation_reason=request.reason
+            )
             return self._booking
 
     @confirm.validator
@@ -441,6 +446,61 @@ class BookingWorkflow:
     @mark_absent.validator
     def _validate_mark_absent(self, request: MarkAbsentInput) -> None:
         self._validate(lifecycle.check_mark_absent, self._booking, [str(a.email) for a in request.attendees])
+
+    # -- seats (seated event types; new updates, so no recorded history holds them) ------------------
+
+    @workflow.update
+    async def add_seat(self, request: AddSeatInput) -> Booking:
+        """A booker of this booking's slot takes a seat; BOOKING_CREATED names only them (as Cal.com's)."""
+        async with self._turn():
+            self._check(seats.check_add_seat, self._booking, workflow.now())
+            taken = request.attendee
+            created = self._seat_event(Trigger.BOOKING_CREATED, taken, {})
+            await self._commit_seat(created, attendees=[*self._booking.attendees, taken])
+            return self._booking
+
+    @add_seat.validator
+    def _validate_add_seat(self, _request: AddSeatInput) -> None:
+        self._validate(seats.check_add_seat, self._booking, workflow.now())
+
+    @workflow.update
+    async def cancel_seat(self, request: CancelSeatInput) -> Booking:
+        """An attendee gives up their seat: the others keep theirs. The last seat cancels the booking."""
+        async with self._turn():
+            self._check(seats.check_cancel_seat, self._booking, request.seat_uid)
+            gone = seats.seat(self._booking, request.seat_uid)
+            assert gone is not None
+            extra = {"requestReschedule": False, "seatAttendee": gone.wire()}
+            left = [a for a in self._booking.attendees if a.seat_uid != request.seat_uid]
+            if left:
+                cancelled = None if request.moved else self._seat_event(Trigger.BOOKING_CANCELLED, gone, extra)
+                await self._commit_seat(cancelled, attendees=left)
+            else:  # its last seat: the booking is cancelled (or, the seat having moved, rescheduled)
+                await self._commit(
+                    [] if request.moved else [(Trigger.BOOKING_CANCELLED, extra)],
+                    status=BookingStatus.CANCELLED,
+                    cancellation_reason=request.cancellation_reason,
+                    rescheduled=request.moved,
+                )
+            return self._booking
+
+    @cancel_seat.validator
+    def _validate_cancel_seat(self, request: CancelSeatInput) -> None:
+        self._validate(seats.check_cancel_seat, self._booking, request.seat_uid)
+
+    def _seat_event(self, trigger: Trigger, seat: Attendee, extra: dict[str, Any]) -> PendingEvent:
+        """A seat's own event: its id names the seat, and its payload only the seat's attendee."""
+        event_id = f"{self._booking.uid}:{trigger.value}:seat:{seat.seat_uid}"
+        return PendingEvent(trigger=trigger, event_id=event_id, extra={**extra, "seatAttendee": seat.wire()})
+
+    async def _commit_seat(self, event: PendingEvent | None, **changes: Any) -> None:
+        """``_commit`` for one seat's change: the booking's trigger counts stay as they are, so its reminder
+        rules and CRM sync (which follow the booking's own creation and cancellation) see nothing new; the
+        webhook subscribers get the seat's event."""
+        now = workflow.now()
+        self._booking = self._booking.model_copy(update={**changes, "updated_at": now})
+        self._changed = True
+        await self._save([event] if event is not None else [], now)
 
     # -- provider events --------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ from crm.mappings import API_NAME, FieldMappings, MappingMoment
 from domain.base import CamelModel
 from domain.booking import Booking
 
+OWNER = "hubspot_owner_id"
 MEETING_TO_CONTACT = 200
 MEETING_TO_COMPANY = 188
 MEETING_TO_DEAL = 212
@@ -114,7 +115,7 @@ class HubSpotBookingSync(BlockingBookingSync):
     def _owner(self, booking: Booking) -> dict[str, str]:
         """The meeting's owner: the HubSpot owner whose email is the host's (none if no such owner)."""
         owner_id = self._owner_ids.of(str(booking.organizer.email))
-        return {"hubspot_owner_id": owner_id} if owner_id else {}
+        return {OWNER: owner_id} if owner_id else {}
 
     def _update_only(
         self, booking: Booking, meeting_id: str, properties: dict[str, str], moment: MappingMoment | None
@@ -248,12 +249,26 @@ class HubSpotBookingSync(BlockingBookingSync):
     def _contacts(self, booking: Booking) -> dict[str, str]:
         """``{email: contact id}`` for everyone on the booking, creating missing contacts if allowed."""
         emails = self._emails(booking)
-        found = {e: c["id"] for e, c in self._records.find_contacts(emails).items()}
+        records = self._records.find_contacts(emails, [OWNER])
+        found = {e: c["id"] for e, c in records.items()}
         names = {str(a.email).lower(): a.name for a in booking.attendees}
         missing = [Person(e, names.get(e, "")) for e in emails if e not in found]
         if missing and self._options.create_contacts:
             found |= self._records.create_contacts(missing)
+        self._assign_routed_owner(booking, found, {e: c.get(OWNER) for e, c in records.items()})
         return found
+
+    def _assign_routed_owner(self, booking: Booking, contacts: dict[str, str], owners: dict[str, str | None]) -> None:
+        """Owner routing chose the attendee's CRM owner to host (the routing decision's ``teamMemberEmail``):
+        their HubSpot contact gets that owner too, when it has none yet. A contact another owner holds is
+        left to them: the CRM's ownership is not ours to overrule."""
+        routed = booking.routing
+        email = str(booking.attendees[0].email).lower()
+        if routed is None or not routed.team_member_email or email not in contacts or owners.get(email):
+            return
+        owner_id = self._owner_ids.of(routed.team_member_email)
+        if owner_id is not None:
+            self._records.update_contacts({contacts[email]: {OWNER: owner_id}})
 
     def _associate(self, meeting_id: str, contact_ids: list[str]) -> None:
         records = self._records

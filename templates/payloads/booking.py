@@ -66,7 +66,7 @@ def meeting_row(trigger: Trigger, booking: Booking, extra: dict[str, Any]) -> di
         "dynamicGroupSlugRef": None,
         "rescheduled": booking.rescheduled or None,
         "fromReschedule": booking.from_reschedule,
-        "recurringEventId": None,
+        "recurringEventId": booking.recurring_booking_uid,  # the series of a recurring booking
         "smsReminderNumber": booking.attendees[0].phone_number,
         "scheduledJobs": [],
         "metadata": dict(booking.metadata),

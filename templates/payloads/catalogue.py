@@ -30,10 +30,11 @@ def booker_url(extra: dict[str, Any]) -> str:
 def catalogue(booking: Booking, shape: Shape, extra: dict[str, Any]) -> dict[str, Callable[[], Any]]:
     """Every field a booking payload may carry, computed on demand in the shape's styles."""
     event_type = booking.event_type
+    seats = event_type.seats
     site = booker_url(extra)
     notes = booking.booking_fields_responses.get("notes") or ""
     video = video_fields(booking, site)
-    everyone = people(booking)
+    everyone = people(booking, extra.get("seatAttendee"))  # a seat's trigger: only that seat's attendee
     return {
         "bookerUrl": lambda: site,
         "title": lambda: booking.title,
@@ -47,9 +48,9 @@ def catalogue(booking: Booking, shape: Shape, extra: dict[str, Any]) -> dict[str
         "hideCalendarEventDetails": lambda: False,
         "hideOrganizerEmail": lambda: False,
         "schedulingType": lambda: _SCHEDULING_TYPES.get(event_type.scheduling_type or ""),
-        "seatsPerTimeSlot": lambda: None,
-        "seatsShowAttendees": lambda: True,
-        "seatsShowAvailabilityCount": lambda: True,
+        "seatsPerTimeSlot": lambda: seats.seats_per_time_slot if seats else None,
+        "seatsShowAttendees": lambda: seats.show_attendee_info if seats else True,
+        "seatsShowAvailabilityCount": lambda: seats.show_availability_count if seats else True,
         "customReplyToEmail": lambda: None,
         "disableRescheduling": lambda: event_type.disable_rescheduling,
         "disableCancelling": lambda: event_type.disable_cancelling,

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from domain.booking import Booking
+from domain.booking import Attendee, Booking
 from templates.payloads.times import utc_offset
 
 OrganizerStyle = Literal["full", "payment", "recording", "instant"]
@@ -23,11 +23,17 @@ class Person:
     no_show: bool
 
 
-def people(booking: Booking) -> list[Person]:
-    """The booking's attendees, then its guests (in the first attendee's zone and language)."""
-    first = booking.attendees[0]
-    rows = [(a.name, str(a.email), a.time_zone, a.language, a.phone_number, a.absent) for a in booking.attendees] + [
-        ("", str(g), first.time_zone, first.language, None, False) for g in booking.guests
+def people(booking: Booking, seat: dict[str, Any] | None = None) -> list[Person]:
+    """The booking's attendees, then its guests (in the first attendee's zone and language).
+
+    ``seat``: the attendee (wire form) of the seat a seated booking's trigger is about; Cal.com's payload
+    then names only them, so no seat's attendee learns of the others.
+    """
+    first = booking.attendees[0] if booking.attendees else None
+    attendees = [Attendee.model_validate(seat)] if seat is not None else booking.attendees
+    guests = booking.guests if seat is None and first is not None else []
+    rows = [(a.name, str(a.email), a.time_zone, a.language, a.phone_number, a.absent) for a in attendees] + [
+        ("", str(g), first.time_zone, first.language, None, False) for g in guests if first is not None
     ]
     # Attendee rows have ids in Cal.com; ours are stable per booking (at most 31 people per booking).
     return [Person(booking.id * 100 + i + 1, *row) for i, row in enumerate(rows)]

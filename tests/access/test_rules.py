@@ -14,6 +14,7 @@ from tests.access.world import REQUESTS, World, build_world
 
 GRANTED = "granted"  # the route ran for this caller: not 401, 403 or 404, and no crash (a 503 is its own answer)
 KEYLESS = "keyless"  # a provider webhook: no key asked for; its own signature check answers (tested elsewhere)
+SIGN_IN = 303  # a console page without a console session: redirected to /console/login (tests/console)
 CALLERS = ("anonymous", "other", "owner", "admin")
 PARAM = re.compile(r"{(\w+)}")
 
@@ -44,12 +45,16 @@ def test_the_rule_of_a_request_path_is_found_before_routing():
     assert rule_for_path("POST", "/v2/bookings/abc/payments") is Rule.ADMIN
     assert rule_for_path("POST", "/v2/attributes/options/3") is Rule.ADMIN
     assert rule_for_path("GET", "/v2/nowhere") is None
+    assert rule_for_path("GET", "/console/login") is Rule.PUBLIC
+    assert rule_for_path("GET", "/console") is Rule.CONSOLE
 
 
 def expectation(rule: Rule, caller: str, template: str) -> int | str:
     """What ``caller`` must get from the route ``template`` with ``rule``."""
     if rule is Rule.PUBLIC:
         return KEYLESS if "/webhook" in template or "/inbound" in template else GRANTED
+    if rule is Rule.CONSOLE:
+        return SIGN_IN  # a key opens no console page: without a session cookie, every caller is sent to sign in
     if caller == "anonymous":
         return 401
     if rule is Rule.ADMIN:
@@ -88,7 +93,7 @@ async def test_each_caller_gets_what_the_route_rule_says(walk):
         rule, known = RULES[(method, template)], _known(method, template)
         for caller in CALLERS:
             expected = expectation(rule, caller, template)
-            if not known and expected not in (401, 403):
+            if not known and expected not in (401, 403, SIGN_IN):
                 continue  # a route this test has no valid request for: only what does not depend on the body
             target = await build_world(walk, with_booking=False) if method == "DELETE" and known else world
             if known:
@@ -101,6 +106,8 @@ async def test_each_caller_gets_what_the_route_rule_says(walk):
             if not _matches(response.status_code, expected):
                 got = f"got {response.status_code}, expected {expected}: {response.text[:160]}"
                 failures.append(f"{caller:9} {method} {path}: {got}")
+            if expected == SIGN_IN:
+                assert response.headers["location"].startswith("/console/login?next="), (method, path)
             if response.status_code == 401:
                 assert response.headers.get("WWW-Authenticate") == "Bearer", (method, path)
                 assert response.json()["error"]["code"] == "UNAUTHORIZED", (method, path)

@@ -4,7 +4,10 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from testkit.stack import event_type, seed
+from domain.config import Configuration
+from domain.schedules import DateOverride, OutOfOffice, always_available
+from store import availability, config
+from testkit.stack import ORGANIZER, event_type, seed
 
 ROME = ZoneInfo("Europe/Rome")
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
@@ -252,3 +255,31 @@ async def test_the_older_slots_family(stack):
         assert released.json() == {"status": "success"}
         back = (await http.get("/v2/slots/available", params=params)).json()["data"]["slots"]
         assert back == older
+
+
+async def test_a_rolling_window_counts_the_days_before_the_asked_window(stack):
+    """ROLLING_WINDOW: N days with slots from today, so /v2/slots reads busy time from today on, not only
+    inside the asked window (a day off before it pushes the window's end out) — and the booking check agrees."""
+    today = datetime.now(UTC).date()
+    closed_today = DateOverride(date=today, start_time="00:00", end_time="00:00")
+    schedule = always_available(1, ORGANIZER.id).model_copy(update={"overrides": [closed_today]})
+    window = {"type": "calendarDays", "value": 3, "rolling": True}
+    document = Configuration(
+        users=[ORGANIZER], schedules=[schedule], event_types=[event_type(1, length_in_minutes=60, bookingWindow=window)]
+    )
+    async with stack.db.transaction() as session:
+        await config.apply_configuration(session, document)
+        away = OutOfOffice(id=1, user_id=1, start=_midnight(today, 1), end=_midnight(today, 2))
+        await availability.save_out_of_office(session, None, 1, away)
+    days = [today + timedelta(days=n) for n in range(6)]
+    found = await _slots(stack, days[3], days[5], timeZone="UTC")
+    # Today is closed and tomorrow away: the three days with slots are days 2, 3 and 4.
+    assert sorted(found) == [days[3].isoformat(), days[4].isoformat()]
+    body = {"eventTypeId": 1, "attendee": {"name": "Bo", "email": "bo@example.com", "timeZone": "UTC"}}
+    late = await stack.http.post("/v2/bookings", json=body | {"start": _midnight(today, 5, hour=10).isoformat()})
+    assert late.status_code == 400 and "scheduling window" in late.json()["error"]["message"]
+    assert (await stack.book(1, _midnight(today, 4, hour=10)))["status"] == "accepted"
+
+
+def _midnight(day: date, days: int, hour: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC) + timedelta(days=days)

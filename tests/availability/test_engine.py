@@ -78,6 +78,31 @@ def test_notice_and_only_first_slot():
     assert [s.strftime("%H:%M") for s in found[date(2050, 9, 6)]] == ["09:00"]
 
 
+def test_rolling_window_counts_bookable_days_only():
+    """ROLLING_WINDOW (Cal.com; API ``bookingWindow.rolling: true``): N days that have slots, from today."""
+    friday = at(2050, 9, 9, 0)
+    tuesday_off = Busy.between(at(2050, 9, 13), at(2050, 9, 14), "out_of_office")
+    hosts = [host(schedule("UTC"), [tuesday_off])]
+    window = event_type(period_type="ROLLING_WINDOW", period_days=3)
+    assert sorted(slots(query(window, hosts, friday, days=10, now=friday))) == [
+        date(2050, 9, 9),
+        date(2050, 9, 12),
+        date(2050, 9, 14),  # the weekend and the day off do not count
+    ]
+    rolling = event_type(period_type="ROLLING", period_days=3)  # calendar days, bookable or not
+    assert sorted(slots(query(rolling, hosts, friday, days=10, now=friday))) == [date(2050, 9, 9), date(2050, 9, 12)]
+    business = event_type(bookingWindow={"type": "businessDays", "value": 2, "rolling": True})
+    assert business.period_type == "ROLLING_WINDOW" and not business.period_count_calendar_days
+    assert sorted(slots(query(business, hosts, friday, days=10, now=friday))) == [date(2050, 9, 9), date(2050, 9, 12)]
+    # A later window is judged from today too: the days before it count.
+    assert sorted(slots(query(window, hosts, at(2050, 9, 14), days=3, now=friday))) == [date(2050, 9, 14)]
+    # The booking-time check applies the same window.
+    inside = query(window, hosts, at(2050, 9, 14, 10), now=friday, length=60)
+    assert check(inside).ok
+    outside = query(window, hosts, at(2050, 9, 15, 10), now=friday, length=60)
+    assert check(outside).refusal is Refusal.OUT_OF_BOUNDS
+
+
 def test_rolling_and_range_windows():
     now = at(2050, 9, 5, 0)
     rolling = event_type(period_type="ROLLING", period_days=2)

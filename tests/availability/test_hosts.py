@@ -1,5 +1,6 @@
 """Several hosts: round robin books a free host, collective needs all, out of office redirects to toUserId."""
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from domain.config import Host, User
@@ -75,3 +76,21 @@ async def test_out_of_office_redirects_to_the_teammate(stack):
     assert await _organizer(stack, booked["uid"]) == 3  # not bob, who comes first: ada sent her bookings to cy
     later = await stack.book(1, at_hour(8), email="later@example.com")
     assert await _organizer(stack, later["uid"]) == 1  # back from holiday
+
+
+async def test_round_robin_books_the_weighted_least_recently_booked_free_host(stack):
+    """The booking-time choice is routing's chooser (domain.host_choice), made among the free hosts only."""
+    hosts = [Host(user_id=1), Host(user_id=2), Host(user_id=3)]
+    await seed(
+        stack.db,
+        event_type(1, length_in_minutes=30, hosts=hosts, scheduling_type="roundRobin"),
+        event_type(3, length_in_minutes=60),  # ada's own
+        users=[ORGANIZER, BOB, CY],
+    )
+    chosen = [(await stack.book(1, at_hour(i), email=f"rr{i}@example.com"))["hosts"][0]["id"] for i in range(6)]
+    assert chosen == [1, 2, 3, 1, 2, 3], chosen  # the fair share, ties to the least recently booked
+    assert Counter(chosen) == {1: 2, 2: 2, 3: 2}
+    await stack.book(3, at_hour(10))  # ada, next in line by user id, is busy at 10:00
+    assert (await stack.book(1, at_hour(10), email="busy@example.com"))["hosts"][0]["id"] == 2
+    # Free again at 12:00, ada (least recently booked of those furthest below their share) is chosen.
+    assert (await stack.book(1, at_hour(12), email="free@example.com"))["hosts"][0]["id"] == 1

@@ -83,3 +83,14 @@ def test_an_expired_token_is_refreshed_and_a_revoked_one_is_rejected(google: Goo
     google.revoked = True
     with pytest.raises(CredentialRejected):
         provider_for(google, access_token=stale).list_calendars()
+
+
+def test_a_rotated_refresh_token_is_handed_back_to_be_stored(google: GoogleCalendarEmulator):
+    google.rotate_refresh_token = True
+    provider = provider_for(google)
+    google.expire()
+    assert provider.list_calendars()
+    assert provider.refreshed_credentials() == {
+        "access_token": google.access_token,
+        "refresh_token": google.refresh_token,
+    }

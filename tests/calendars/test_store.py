@@ -3,6 +3,8 @@ with fail-closed connections, and references."""
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import func, select
+
 from domain.calendars import BookingReference, CalendarRef, ConnectedCalendar
 from store import calendars as store
 from store.db import Database
@@ -12,6 +14,7 @@ NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 
 # Long and distinctive: a short password could turn up inside random ciphertext by chance.
 PASSWORD = "correct-horse-battery-staple-7f3a"
+
 
 async def _connection(db: Database, user_id: int = 1) -> tuple[int, CalendarRef]:
     async with db.transaction() as session:
@@ -89,6 +92,53 @@ async def test_busy_comes_from_selected_calendars_and_an_unreadable_one_blocks_e
         )
         await store.record_success(session, connection_id, NOW)
         assert (await store.busy_by_host(session, [1], *window, NOW))[1] == []
+
+
+async def test_busy_is_merged_per_host_across_calendars_and_follows_the_selection(any_db: Database):
+    connection_id, work = await _connection(any_db)
+    home = work.model_copy(update={"external_id": "https://dav.example.com/ada/home/"})
+    window = (NOW, NOW + timedelta(days=1))
+    hour = timedelta(hours=1)
+    async with any_db.transaction() as session:
+        await store.save_calendars(
+            session,
+            connection_id,
+            [
+                ConnectedCalendar(connection_id=connection_id, external_id=work.external_id, name="w"),
+                ConnectedCalendar(connection_id=connection_id, external_id=home.external_id, name="h"),
+            ],
+        )
+        await store.record_success(session, connection_id, NOW)
+        await store.select_calendar(session, 1, work)
+        await store.select_calendar(session, 1, home)
+        states = await store.sync_states(session, connection_id, [work.external_id, home.external_id])
+        spans = {
+            work.external_id: [(NOW + 2 * hour, NOW + 3 * hour), (NOW + 6 * hour, NOW + 7 * hour)],
+            home.external_id: [(NOW + 2.5 * hour, NOW + 4 * hour), (NOW + 3 * hour, NOW + 3.5 * hour)],
+        }
+        for state in states:
+            events = [store.StoredEvent(f"e{i}", None, "", [span]) for i, span in enumerate(spans[state.external_id])]
+            await store.apply_sync(
+                session, state, 1, token="t", ctag="c", full=True, changed=events, deleted=[], now=NOW
+            )
+    async with any_db.sessions() as session:
+        busy = (await store.busy_by_host(session, [1], *window, NOW))[1]
+        # One row set per host: overlapping events of both calendars come back as one interval.
+        assert sorted((b.start, b.end) for b in busy) == [
+            (NOW + 2 * hour, NOW + 4 * hour),
+            (NOW + 6 * hour, NOW + 7 * hour),
+        ]
+        assert {b.ref for b in busy} == {f"calendar {work.external_id}"}
+    async with any_db.transaction() as session:
+        assert await store.unselect_calendar(session, 1, work)
+    async with any_db.sessions() as session:
+        busy = (await store.busy_by_host(session, [1], *window, NOW))[1]
+        assert sorted((b.start, b.end) for b in busy) == [(NOW + 2.5 * hour, NOW + 4 * hour)]
+    async with any_db.transaction() as session:
+        await store.delete_connection(session, connection_id)
+    async with any_db.sessions() as session:
+        assert (await store.busy_by_host(session, [1], *window, NOW))[1] == []
+        assert await session.scalar(select(func.count()).select_from(store.HostBusyRow)) == 0  # the row is gone
 
 
 async def test_references_follow_the_booking(any_db: Database):

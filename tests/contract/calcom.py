@@ -60,6 +60,23 @@ def _corrected(spec: dict[str, Any]) -> dict[str, Any]:
         for name, prop in schema.get("properties", {}).items():
             if prop.get("nullable") and "allOf" in prop and "type" not in prop:
                 schema["properties"][name] = {"anyOf": [*prop["allOf"], {"nullable": True, "enum": [None]}]}
+    # Schedules: `days` carries its items' enum on the array itself, and times name their pattern
+    # (TIME_FORMAT_HH_MM) instead of stating it; the service takes and returns "HH:MM".
+    for schema in schemas.values():
+        for name, prop in schema.get("properties", {}).items():
+            if name == "days" and prop.get("type") == "array":
+                prop.pop("enum", None)
+            if prop.get("pattern") == "TIME_FORMAT_HH_MM":
+                prop["pattern"] = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+    # Booking answers list their variants under oneOf, but the variants are open objects: an occurrence of a
+    # recurring booking (RecurringBookingOutput) also has every field BookingOutput requires. Any one suffices.
+    # The same holds for a list's items, and a seated booking also has every field BookingOutput requires.
+    for schema in schemas.values():
+        data = schema.get("properties", {}).get("data", {})
+        for choice in (data, data.get("items", {})):
+            variants = json.dumps(choice.get("oneOf", []))
+            if "/BookingOutput_2024_08_13" in variants and "/RecurringBookingOutput_2024_08_13" in variants:
+                choice["anyOf"] = choice.pop("oneOf")
     # slotInterval is documented as an object with the example 60: the service returns minutes.
     schemas["EventTypeOutput_2024_06_14"]["properties"]["slotInterval"] = {"type": "number", "nullable": True}
     for name in ("UserWebhookOutputDto", "EventTypeWebhookOutputDto"):

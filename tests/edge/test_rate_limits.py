@@ -51,6 +51,19 @@ async def test_keyed_routes_are_limited_per_key(temporal_env, sqlite_db, task_qu
         assert (await http.get(COUNTED)).status_code == 404  # the address's budget is untouched
 
 
+async def test_console_pages_get_the_keyed_allowance_per_address(temporal_env, sqlite_db, task_queue):
+    limits = {"rate_limit_public": "2/minute", "rate_limit_key": "4/minute"}
+    async with edge_api(temporal_env.client, sqlite_db, task_queue, client_address=_address(), **limits) as http:
+        # Unauthenticated console pages redirect to the login page; each is counted against 4, not 2.
+        statuses = [(await http.get("/console")).status_code for _ in range(5)]
+        assert statuses == [303, 303, 303, 303, 429]
+        # A fresh cookie each time does not escape the count: it is per address.
+        http.cookies.set("bookflow_console", uuid.uuid4().hex)
+        assert (await http.get("/console")).status_code == 429
+        http.cookies.clear()
+        assert (await http.get(COUNTED)).status_code == 404  # the public budget is the address's own
+
+
 async def test_x_forwarded_for_is_believed_only_from_trusted_proxies(temporal_env, sqlite_db, task_queue):
     async with edge_api(
         temporal_env.client,

@@ -5,20 +5,12 @@ from collections.abc import Iterator
 import pytest
 
 from testkit.sendgrid import SendGridEmulator
-from testkit.smtp import SmtpServer
 from testkit.twilio import TwilioEmulator
 
 SENDGRID_KEY = "SG.test-key-not-secret"
 SENDER = "reminders@bookflow.example"
 TWILIO_SID = "AC00000000000000000000000000000001"
 TWILIO_TOKEN = "twilio-test-token"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    yield server
-    server.close()
 
 
 @pytest.fixture

@@ -76,7 +76,8 @@ def test_calcom_variables_and_links():
     )
     assert text == (
         "Hi Bo Booker: Event 1 with Ada Organizer at https://meet.example.com/abc. "
-        "Cancel https://book.example/booking/b-1?cancel=true Reschedule https://book.example/reschedule/b-1 "
+        "Cancel https://book.example/booking/b-1?cancel=true "
+        "Reschedule https://book.example/booking/b-1?reschedule=true "
         "Ada Organizer Bo Booker"
     )
 

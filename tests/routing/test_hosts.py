@@ -3,8 +3,8 @@
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+from domain.host_choice import choose_host
 from domain.routing_forms import AssignmentRecord, RoutingHost
-from routing.hosts import choose_host
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -167,3 +167,18 @@ def test_a_route_to_a_missing_event_type_is_refused_with_the_fix() -> None:
     problems = [str(i) for i in form_issues(form, event_type_ids=targets - {missing})]
     assert problems and all(f"routes to event type {missing}, which does not exist" in p for p in problems)
     assert all("fix: set action.eventTypeId to one of" in p for p in problems)
+
+
+def test_a_route_to_a_hidden_event_type_is_refused_with_the_fix() -> None:
+    form = RoutingForm.model_validate(form_document())
+    targets = {r.action.event_type_id for r in form.routes if r.action.event_type_id is not None}
+    hidden = sorted(targets)[0]
+    problems = [str(i) for i in form_issues(form, event_type_ids=targets | {77}, hidden_event_type_ids={hidden})]
+    assert problems and all(
+        f"routes to event type {hidden}, which is hidden (submitters could not book it)" in p for p in problems
+    )
+    bookable = sorted((targets | {77}) - {hidden})
+    assert all(
+        f"fix: set action.eventTypeId to one of {bookable}, or unhide event type {hidden}" in p for p in problems
+    )
+    assert all(p.startswith("route ") for p in problems)  # each names its route

@@ -157,6 +157,19 @@ def test_config_apply_dry_run_prints_a_diff_per_object_saves_nothing_and_counts_
     assert "user 1" not in changed.output  # unchanged objects are not listed
 
 
+def test_config_apply_refuses_a_route_to_a_hidden_event_type(tmp_path):
+    document = configuration(sales_form())
+    document["eventTypes"][0]["hidden"] = True
+    path = tmp_path / "hidden.yaml"
+    path.write_text(yaml.safe_dump(document))
+    refused = cli("config", "apply", str(path), data_dir=tmp_path)
+    assert refused.exit_code == 2
+    assert "routingForms.0 (talk-to-sales): route 'Enterprise': routes to event type 11, which is hidden" in (
+        refused.output
+    )
+    assert "or unhide event type 11" in refused.output
+
+
 def test_config_apply_refuses_a_route_to_a_missing_event_type_and_a_crm_reference_to_a_missing_field(tmp_path):
     form = sales_form()
     form["routes"][2]["action"]["eventTypeId"] = 99
@@ -199,6 +212,25 @@ def test_route_versions_diff_and_rollback_record_author_and_time(tmp_path):
     assert len(cli("route", "versions", "talk-to-sales", data_dir=tmp_path).output.strip().splitlines()) == 3
     missing = cli("route", "rollback", "talk-to-sales", "9", data_dir=tmp_path)
     assert missing.exit_code == 2 and "version 9 does not exist (versions: 1, 2, 3)" in missing.output
+
+
+def test_route_rollback_refuses_a_version_routing_to_an_event_type_hidden_since(tmp_path):
+    path = tmp_path / "org.yaml"
+    path.write_text(yaml.safe_dump(configuration(sales_form())))
+    assert cli("config", "apply", str(path), data_dir=tmp_path).exit_code == 0
+    moved = sales_form()
+    for route in moved["routes"]:
+        if route["action"].get("eventTypeId") == 11:
+            route["action"]["eventTypeId"] = 12
+    document = configuration(moved)
+    document["eventTypes"][0]["hidden"] = True  # event type 11, which version 1 routes to
+    path.write_text(yaml.safe_dump(document))
+    applied = cli("config", "apply", str(path), data_dir=tmp_path)
+    assert applied.exit_code == 0, applied.output
+    refused = cli("route", "rollback", "talk-to-sales", "1", data_dir=tmp_path)
+    assert refused.exit_code == 2
+    assert "version 1 cannot route today" in refused.output
+    assert "routes to event type 11, which is hidden" in refused.output
 
 
 async def test_route_explain_shows_each_routes_first_failed_condition_with_the_value_seen(org, tmp_path):

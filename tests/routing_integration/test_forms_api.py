@@ -1,7 +1,8 @@
 """Forms through the API: created, read, edited (the version grows), and refused when they cannot route."""
 
+from store import config as config_store
 from store.routing import count_responses
-from tests.routing_integration.support import group, rule, sales_form
+from tests.routing_integration.support import event_types, group, rule, sales_form
 
 
 async def create(stack, document: dict):
@@ -143,3 +144,15 @@ async def test_versions_are_listed_read_and_responses_listed_and_kept_when_the_f
     assert (await org.http.get("/v2/routing-forms/talk-to-sales")).status_code == 404
     async with org.db.sessions() as session:
         assert await count_responses(session, "talk-to-sales") == 3
+
+
+async def test_a_route_to_a_hidden_event_type_is_refused_naming_form_route_and_fix(org):
+    async with org.db.transaction() as session:  # the round-robin sales call is hidden from booking
+        await config_store.upsert_event_type(session, event_types(hidden=True)[0])
+    refused = await create(org, sales_form())
+    assert refused.status_code == 400, refused.text
+    message = refused.json()["error"]["message"]
+    assert "routing form 'talk-to-sales'" in message and "route 'Enterprise'" in message
+    assert "routes to event type 11, which is hidden (submitters could not book it)" in message
+    assert "fix: set action.eventTypeId to one of [12], or unhide event type 11" in message
+    assert (await org.http.get("/v2/routing-forms/talk-to-sales")).status_code == 404

@@ -1,11 +1,14 @@
 """Weighted host choice holds when submissions arrive together: the choice is made under the route's
 host counters' lock and counts the assignments not yet booked, so 100 concurrent submissions to a
-70/30 route split 70/30 (within 5)."""
+70/30 route split 70/30 (within 5): in one process, through two stores, and through two `bookflow api`
+and two `bookflow worker` processes on PostgreSQL."""
 
 import asyncio
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 
+import httpx
 import pytest
 
 from activities.routing import RoutingActivities
@@ -14,6 +17,7 @@ from domain.routing_forms import RoutingForm
 from domain.routing_responses import RoutingResponseInput
 from store import routing as routing_store
 from store.db import Database
+from testkit.cluster import running_cluster
 from tests.conftest import TEST_SECRET_KEYS
 from tests.routing_integration.support import ROUND_ROBIN, group, rule, seed_org
 from tests.routing_integration.test_submissions import submit, with_form
@@ -106,3 +110,38 @@ async def test_two_processes_deciding_100_responses_together_keep_70_30(any_db):
     assert abs(hosts[1] - 70) <= 5 and abs(hosts[2] - 30) <= 5, hosts
     async with any_db.sessions() as session:
         assert await routing_store.host_counters(session, "enterprise-us", "r-us") == dict(hosts)
+
+
+async def test_100_submissions_through_two_api_processes_on_postgresql_keep_70_30(
+    temporal_env, pg_db: Database, task_queue: str, tmp_path: Path
+):
+    """Two `bookflow api` and two `bookflow worker` processes: the submissions spread over both APIs,
+    the decisions over both workers, and PostgreSQL's row locks on the host counters keep the weights."""
+    await seed_org(pg_db)
+    async with pg_db.transaction() as session:
+        await routing_store.save_configured_attribute(session, WEIGHTS)
+        await routing_store.save_form(session, RoutingForm.model_validate(FORM))
+    async with (
+        running_cluster(temporal_env.client, pg_db, task_queue, tmp_path, apis=2, workers=2) as cluster,
+        httpx.AsyncClient(timeout=120) as http,
+    ):
+        answers = await asyncio.gather(
+            *(
+                http.post(
+                    cluster.next_api() + "/v2/routing-forms/enterprise-us/responses",
+                    json={"email": f"lead{i}@us.example.com"},
+                )
+                for i in range(100)
+            )
+        )
+        for process in [*cluster.apis, *cluster.workers]:
+            assert process.process.returncode is None, process.name
+    assert [a.status_code for a in answers] == [201] * 100, [a.text for a in answers if a.status_code != 201][:3]
+    hosts = Counter()
+    async with pg_db.sessions() as session:
+        for answer in answers:
+            record = await routing_store.get_response(session, answer.json()["data"]["routing"]["responseId"])
+            hosts[record.decision.host_user_id] += 1
+        counters = await routing_store.host_counters(session, "enterprise-us", "r-us")
+    assert abs(hosts[1] - 70) <= 5 and abs(hosts[2] - 30) <= 5, hosts
+    assert counters == dict(hosts)

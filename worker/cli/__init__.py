@@ -12,6 +12,7 @@ from worker.cli import (
     outbox_cmd,
     route_cmd,
     stack,
+    users_cmd,
     webhooks_cmd,
 )
 
@@ -22,6 +23,7 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(crm_cmd.app, name="crm")
 app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(ops_cmd.app, name="ops")
+app.add_typer(users_cmd.app, name="users")
 events_cmd.register(app)
 outbox_cmd.register(app)
 route_cmd.register(app)

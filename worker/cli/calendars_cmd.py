@@ -80,10 +80,10 @@ def status(user: UserOption = None, as_json: AsJson = False, data_dir: DataDir =
     show(table)
 
 
-async def _sync(client: Client, task_queue: str, connection: CalendarConnection) -> dict:
+async def _sync(client: Client, task_queue: str, connection: CalendarConnection, interval: float) -> dict:
     handle = await client.start_workflow(
         "CalendarSyncWorkflow",
-        SyncStart(connection_id=connection.id),
+        SyncStart(connection_id=connection.id, interval_seconds=interval),
         id=sync_workflow_id(connection),
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
@@ -106,7 +106,7 @@ def sync(
         if not chosen:
             raise fail(f"no calendar connection {connection_id}" if connection_id else "no calendar connections")
         client = await connect(s)
-        return [await _sync(client, s.task_queue, c) for c in chosen]
+        return [await _sync(client, s.task_queue, c, s.calendars.sync_interval_seconds) for c in chosen]
 
     reports = with_database(s, run)
     for report in reports:

@@ -12,10 +12,8 @@ import typer
 import yaml
 
 from crm.config import CrmConfig
-from crm.hubspot.describe import describe_object
-from crm.mappings import FieldMapping, FieldMappings, MappingIssue, validate_mappings
+from crm.mappings import FieldMapping, FieldMappings, validate_mappings
 from crm.salesforce.settings import SalesforceSettings
-from crm.salesforce.validate import validate_salesforce_mappings
 from domain.routing_forms import RoutingForm
 from domain.yaml_text import load_yaml
 from store import crm as crm_store
@@ -24,34 +22,12 @@ from store.crm import CrmSyncErrorRecord
 from store.db import Database
 from worker.cli.common import DataDir, fail, settings, with_database
 from worker.cli.output import AsJson, echo_json
-from worker.crm import hubspot_connection, salesforce_connection
 from worker.crm_config import parse_crm
+from worker.crm_org_checks import hubspot_org_issues, salesforce_org_issues
 from worker.routing_config import form_reference_problems
 from worker.settings import Settings
 
 app = typer.Typer(help="CRM field mappings and sync errors (Salesforce, HubSpot).", no_args_is_help=True)
-
-
-def salesforce_org_issues(
-    s: Settings, sf_settings: SalesforceSettings, mappings: FieldMappings
-) -> list[MappingIssue] | None:
-    """Issues against the connected org's describe, or None when no Salesforce credentials are set."""
-    connection = salesforce_connection(s.crm)
-    if connection is None:
-        return None
-    return validate_salesforce_mappings(connection, sf_settings, mappings)
-
-
-def hubspot_org_issues(s: Settings, mappings: FieldMappings) -> list[MappingIssue] | None:
-    """Issues against the portal's meeting and contact properties, or None without HubSpot credentials."""
-    connection = hubspot_connection(s.hubspot)
-    if connection is None:
-        return None
-    describes = {
-        "event": [describe_object(connection, "meetings")],
-        "person": [describe_object(connection, "contacts")],
-    }
-    return validate_mappings(mappings, describes)
 
 
 def section_issues(s: Settings, crm: CrmConfig, offline: bool) -> tuple[list[str], list[str]]:

@@ -67,7 +67,11 @@ async def explain(db: Database, response_id: int) -> Explained:
 
 async def test_answers(db: Database, form_id: str, answers: dict[str, Any]) -> Explained:
     """Decide ``answers`` under the stored form and context, storing and firing nothing (no CRM call)."""
-    form = await _form(db, form_id)
+    return await decide_answers(db, await _form(db, form_id), answers)
+
+
+async def decide_answers(db: Database, form: RoutingForm, answers: dict[str, Any]) -> Explained:
+    """Decide ``answers`` under ``form`` (stored, or a draft being edited in the console), storing nothing."""
     try:
         values = validate_answers(form, answers)
     except AnswerError as bad:
@@ -100,7 +104,17 @@ async def replay_rules(
     db: Database, form_id: str, rules: Path, since: datetime | None, progress: Callable[[int, int], None] | None = None
 ) -> ReplayReport:
     """Re-decide the form's stored responses (since ``since``) under ``rules``; stores nothing."""
-    candidate = _new_rules(await _form(db, form_id), rules)
+    return await replay_form(db, _new_rules(await _form(db, form_id), rules), since, progress)
+
+
+async def replay_form(
+    db: Database,
+    candidate: RoutingForm,
+    since: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ReplayReport:
+    """Re-decide the stored responses of ``candidate``'s form under ``candidate`` (a draft); stores nothing."""
+    form_id = candidate.id
     async with db.sessions() as session:
         attributes = await routing_store.list_attributes(session)
         stored = await routing_store.decided_responses(session, form_id, since)
@@ -208,17 +222,20 @@ def _form_text(form: RoutingForm) -> list[str]:
     return yaml.safe_dump(document, sort_keys=False).splitlines(keepends=True)
 
 
+def form_diff(before: RoutingForm, after: RoutingForm, before_name: str, after_name: str) -> list[str]:
+    """A unified diff of two forms' content (YAML), the version numbers left out."""
+    return list(difflib.unified_diff(_form_text(before), _form_text(after), fromfile=before_name, tofile=after_name))
+
+
 async def diff_versions(db: Database, form_id: str, old: int, new: int | None) -> list[str]:
     """A unified diff of two versions' content (``new`` defaults to the latest)."""
     found = await versions(db, form_id)
     before, after = _version(found, old, "OLD"), _version(found, new, "NEW")
-    return list(
-        difflib.unified_diff(
-            _form_text(before.form),
-            _form_text(after.form),
-            fromfile=f"{form_id} v{before.version} ({before.author or 'unknown'}, {before.created_at:%Y-%m-%d %H:%M})",
-            tofile=f"{form_id} v{after.version} ({after.author or 'unknown'}, {after.created_at:%Y-%m-%d %H:%M})",
-        )
+    return form_diff(
+        before.form,
+        after.form,
+        f"{form_id} v{before.version} ({before.author or 'unknown'}, {before.created_at:%Y-%m-%d %H:%M})",
+        f"{form_id} v{after.version} ({after.author or 'unknown'}, {after.created_at:%Y-%m-%d %H:%M})",
     )
 
 
@@ -228,9 +245,10 @@ async def rollback(db: Database, form_id: str, number: int, author: str) -> Rout
     chosen = _version(found, number, "VERSION")
     async with db.transaction() as session:
         attributes = await routing_store.list_attributes(session)
-        event_type_ids = {e.id for e in await config_store.list_event_types(session)}
+        event_types = await config_store.list_event_types(session)
         try:
-            validate_form(chosen.form, attributes, event_type_ids)
+            hidden = {e.id for e in event_types if e.hidden}
+            validate_form(chosen.form, attributes, {e.id for e in event_types}, hidden)
         except FormValidationError as refused:
             raise RouteCommandError(f"VERSION: version {number} cannot route today: {refused}") from None
         restored = chosen.form.model_copy(update={"version": found[-1].version + 1})

@@ -15,10 +15,10 @@ from api.webhooks import CreateBody, check_fields, new_subscription
 from domain.webhooks import DeliveryStatus, Subscription
 from store import webhooks as store
 from store.db import Database
+from store.delivery_reports import ENDED_UNDELIVERED, DeliveryReport, reports
 from worker.cli.common import DataDir, fail, settings, with_database
 from worker.cli.output import AsJson, echo_json
 from worker.config_checks import ConfigValidators
-from worker.ops.deliveries import ENDED_UNDELIVERED, DeliveryReport, reports
 from worker.ops.render import id_column, show, text_column
 from worker.ops.timespec import parse_since
 from worker.temporal import connect

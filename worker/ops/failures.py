@@ -12,8 +12,8 @@ from domain.base import CamelModel
 from domain.webhooks import DeliveryStatus
 from store import webhooks as webhook_store
 from store.db import Database
+from store.delivery_reports import ENDED_UNDELIVERED, DeliveryReport, reports
 from worker.ops import history as hist
-from worker.ops.deliveries import ENDED_UNDELIVERED, DeliveryReport, reports
 from worker.ops.kinds import Kind, booking_uid_of, kind_of, types_clause
 
 CLOSED_BADLY = "ExecutionStatus IN ('Failed', 'TimedOut', 'Terminated')"

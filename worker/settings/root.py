@@ -12,7 +12,9 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from api.access_config import AccessConfig
 from api.booking_config import BookingConfig
+from api.calendar_config import CalendarSettings
 from api.config import ApiConfig, InboundSettings
+from api.console.config import ConsoleConfig
 from crm.hubspot.settings import HubSpotSettings
 from domain.webhooks import WebhookSettings
 from store.secrets import SecretKeys
@@ -69,6 +71,11 @@ class Settings(BaseSettings):
         default="127.0.0.1:7233", alias="TEMPORAL_ADDRESS", description="Temporal frontend host:port."
     )
     temporal_namespace: str = Field(default="default", alias="TEMPORAL_NAMESPACE", description="Temporal namespace.")
+    temporal_ui_url: str = Field(
+        default="http://127.0.0.1:8233",
+        alias="TEMPORAL_UI_URL",
+        description="Temporal Web UI base URL; the console links a booking's workflow there.",
+    )
     temporal_api_key: SecretStr | None = Field(
         default=None, alias="TEMPORAL_API_KEY", description="Temporal Cloud API key (turns TLS on)."
     )
@@ -82,12 +89,14 @@ class Settings(BaseSettings):
 
     access: AccessConfig = Field(default_factory=AccessConfig)
     booking: BookingConfig = Field(default_factory=BookingConfig)
+    console: ConsoleConfig = Field(default_factory=ConsoleConfig)
     messaging: MessagingSettings = Field(default_factory=MessagingSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     crm: CrmSettings = Field(default_factory=CrmSettings)
     hubspot: HubSpotSettings = Field(default_factory=HubSpotSettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    calendars: CalendarSettings = Field(default_factory=CalendarSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -135,6 +144,8 @@ class Settings(BaseSettings):
             allow_private_urls=self.webhooks.allow_private,
             access=self.access,
             booking=self.booking,
+            console=self.console,
+            calendars=self.calendars.model_copy(update={"public_url": self.messaging.public_url}),
         )
 
 

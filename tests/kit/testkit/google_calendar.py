@@ -1,12 +1,12 @@
 """A loopback emulator of the parts of Google Calendar API v3 Bookflow uses, for google-api-python-client.
 
 Point the client at ``api_root`` (``client_options={"api_endpoint": ...}``; the bundled discovery document
-is used, so no discovery request is made) and its credentials at ``token_uri``. Implemented: the OAuth
-token endpoint (refresh), ``users/me/calendarList``, events insert (a client-chosen id that exists
-answers 409 duplicate), get, update, patch, delete (410 when deleted already) and list with ``syncToken``
-(410 for an unknown token), in Google's error shape. Bearer tokens are checked (401 otherwise); ``expire``
-invalidates the current one so the client must refresh; ``faults`` scripts an outage. Every request is
-logged.
+is used, so no discovery request is made) and its credentials at ``token_uri``. Implemented: OAuth consent
+(``authorize_uri``: granted at once, PKCE S256) and the token endpoint (code grant, refresh),
+``users/me/calendarList``, events insert (a client-chosen id that exists answers 409 duplicate), get,
+update, patch, delete (410 when deleted already) and list with ``syncToken`` (410 for an unknown token),
+in Google's error shape. Bearer tokens are checked (401 otherwise); ``expire`` invalidates the current one
+so the client must refresh; ``faults`` scripts an outage. Every request is logged.
 """
 
 import itertools
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from testkit.oauth_consent import ConsentScreen
 from testkit.server import LocalServer, Reply, Request
 
 PREFIX = "/calendar/v3/"
@@ -42,9 +43,13 @@ class GoogleCalendarEmulator(LocalServer):
     """Calendars (id → name) of one account, their events, and a change log that sync tokens point into."""
 
     calendars: dict[str, str] = field(default_factory=lambda: {"primary": "Primary"})
+    client_id: str = "google-client"
+    client_secret: str = "google-secret"
     refresh_token: str = "refresh-1"
     access_token: str = field(default_factory=lambda: uuid.uuid4().hex)
     revoked: bool = False
+    # Hand out a new refresh token on every refresh (Google may; Microsoft always does).
+    rotate_refresh_token: bool = False
     # Statuses to answer API calls with, one per call, before serving normally (an outage: [500] * 20).
     faults: list[int] = field(default_factory=list)
     requests: list[Request] = field(default_factory=list)
@@ -52,6 +57,10 @@ class GoogleCalendarEmulator(LocalServer):
     _changes: list[tuple[str, str]] = field(default_factory=list)  # (calendar, event id) per change
     _etags: itertools.count = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    consent: ConsentScreen = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.consent = ConsentScreen(self.client_id)
 
     @property
     def api_root(self) -> str:
@@ -60,6 +69,10 @@ class GoogleCalendarEmulator(LocalServer):
     @property
     def token_uri(self) -> str:
         return f"{self.url}/token"
+
+    @property
+    def authorize_uri(self) -> str:
+        return f"{self.url}/o/oauth2/v2/auth"
 
     def expire(self) -> None:
         """The access token stops working (as after an hour): the next call needs a refresh."""
@@ -88,6 +101,8 @@ class GoogleCalendarEmulator(LocalServer):
             query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
             if parts.path == "/token":
                 return self._token(request)
+            if parts.path == "/o/oauth2/v2/auth":
+                return self.consent.authorize(query)
             headers = {k.lower(): v for k, v in request.headers.items()}
             if headers.get("authorization") != f"Bearer {self.access_token}":
                 return _error(401, "authError", "Invalid Credentials")
@@ -100,11 +115,25 @@ class GoogleCalendarEmulator(LocalServer):
 
     def _token(self, request: Request) -> Reply:
         form = {k: v[-1] for k, v in parse_qs(request.body.decode()).items()}
+        if form.get("grant_type") == "authorization_code":
+            # The code grant checks the client; refreshes by the Python client send it too, but older
+            # tests store any client id, so only the code grant insists.
+            if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
+                return Reply(401, b'{"error": "invalid_client"}', {"Content-Type": "application/json"})
+            if not self.consent.redeem(form):
+                return Reply(400, b'{"error": "invalid_grant"}', {"Content-Type": "application/json"})
+            self.access_token = uuid.uuid4().hex
+            body = {"access_token": self.access_token, "refresh_token": self.refresh_token, "expires_in": 3599}
+            return _ok(body | {"token_type": "Bearer", "scope": "https://www.googleapis.com/auth/calendar.events"})
         if self.revoked or form.get("refresh_token") != self.refresh_token:
             body = {"error": "invalid_grant", "error_description": "Token has been expired or revoked."}
             return Reply(400, json.dumps(body).encode(), {"Content-Type": "application/json"})
         self.access_token = uuid.uuid4().hex
-        return _ok({"access_token": self.access_token, "expires_in": 3599, "token_type": "Bearer"})
+        answer = {"access_token": self.access_token, "expires_in": 3599, "token_type": "Bearer"}
+        if self.rotate_refresh_token:
+            self.refresh_token = f"refresh-{uuid.uuid4().hex[:8]}"
+            answer["refresh_token"] = self.refresh_token
+        return _ok(answer)
 
     def _route(self, method: str, path: list[str], query: dict[str, str], body: dict[str, Any]) -> Reply:
         if path == ["users", "me", "calendarList"] and method == "GET":

@@ -21,6 +21,8 @@ from store import bookings, config, events
 from store.db import Database
 from testkit.access import Keys, client_as, issue_keys
 from worker.config_checks import ConfigValidators
+from worker.console_ops import WorkerConsoleOperations
+from worker.console_workbench import RouteWorkbench
 from worker.settings import load_settings
 from worker.temporal import build_worker
 
@@ -140,13 +142,16 @@ async def eventually(probe: Callable[[], Awaitable[T]], until: Callable[[T], boo
 
 def api_context(client: Client, db: Database, task_queue: str, keep_open_minutes: float = 1) -> ApiContext:
     """The API's context as production composes it (worker/runtime.py), for in-process test apps."""
+    settings = load_settings(task_queue=task_queue)
     return ApiContext(
         db=db,
         temporal=client,
         task_queue=task_queue,
         keep_open_minutes=keep_open_minutes,
         checks=ConfigValidators(),
-        config=load_settings().api_config(),
+        config=settings.api_config(),
+        operations=WorkerConsoleOperations(db, client, settings),
+        workbench=RouteWorkbench(),
     )
 
 

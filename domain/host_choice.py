@@ -1,5 +1,8 @@
 """Host choice among round-robin hosts: weighted least-recent assignment, deterministic from history.
 
+One implementation for routed submissions (``routing.engine``) and round-robin bookings (``api``),
+kept in domain/ because api/ may not import routing/.
+
 Only the hosts of the highest priority compete (Cal.com: priority 0-4, higher first). Each has a fair
 share of all assignments, ``(past + 1) * weight / total weight``; the host furthest below their share
 wins. Ties go to the higher weight, then to the host assigned least recently (never first), then to

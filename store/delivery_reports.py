@@ -1,5 +1,6 @@
 """Webhook deliveries as the on-call engineer reads them: which booking, how often tried, the last
-answer, since when failing and when the next attempt is due (`webhooks deliveries`, `ops failed`)."""
+answer, since when failing and when the next attempt is due (`webhooks deliveries`, `ops failed`, and
+the console's deliveries screen; moved here from worker/ops so the API may read it too)."""
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -13,6 +14,8 @@ from store import webhooks as store
 
 # Deliveries that ended without reaching the receiver: redelivery candidates.
 ENDED_UNDELIVERED = (DeliveryStatus.FAILED, DeliveryStatus.ABANDONED)
+# Retrying, failed or abandoned: what the console lists first and marks as failed.
+FAILING = (DeliveryStatus.RETRYING, *ENDED_UNDELIVERED)
 ERROR_TEXT = 160
 
 
