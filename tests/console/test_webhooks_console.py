@@ -124,12 +124,12 @@ async def test_a_ping_reaches_the_receiver_once(stack):
 
 
 async def test_failing_deliveries_come_first_and_a_redelivery_arrives_once(stack):
-    await seed_owners(stack.db, 71)
+    await seed_owners(stack.db, 171)
     async with receiving((500, {})) as rx, stack.as_(stack.keys.owner) as owner_api:
-        sub, failed = await booked_delivery(stack, owner_api, rx.url, 71, DeliveryStatus.FAILED)
+        sub, failed = await booked_delivery(stack, owner_api, rx.url, 171, DeliveryStatus.FAILED)
         assert len(rx.requests) == 2  # the first attempt and the one retry
         rx.script = [(200, {})]  # the receiver recovers
-        await stack.book(71, soon(7200))
+        await stack.book(171, soon(7200))
         delivered = await eventually(
             lambda: deliveries(stack, sub), lambda ds: any(d.status is DeliveryStatus.DELIVERED for d in ds)
         )
@@ -168,13 +168,13 @@ async def test_redelivering_a_retrying_delivery_stops_its_series_first(
 ):
     # The series' retry is 30 s away: the delivery is still retrying when the console redelivers it.
     monkeypatch.setenv("BOOKFLOW_WEBHOOK_RETRY_SCHEDULE", "30,0.3")
-    await seed_owners(sqlite_db, 72)
+    await seed_owners(sqlite_db, 172)
     async with (
         running_stack(temporal_env.client, sqlite_db, task_queue) as stack,
         receiving((500, {}), (200, {})) as rx,
         stack.as_(stack.keys.owner) as owner_api,
     ):
-        sub, retrying = await booked_delivery(stack, owner_api, rx.url, 72, DeliveryStatus.RETRYING)
+        sub, retrying = await booked_delivery(stack, owner_api, rx.url, 172, DeliveryStatus.RETRYING)
         first_series = workflow_id(retrying.event_id, sub, 1)
         async with signed_in(stack, stack.keys.owner) as http:
             preview = await http.get(f"/console/webhooks/deliveries/{retrying.id}/redeliver")

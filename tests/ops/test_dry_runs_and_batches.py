@@ -43,7 +43,8 @@ async def test_dry_runs_of_reset_and_retry_change_nothing_and_batch_retry_heals(
     sendgrid.fail_next.extend([500] * 1000)
     await seed(sqlite_db, event_type(71, workflows=[confirmation_rule()]))
     env = cli_env(temporal_env, sqlite_db)
-    query = "EventTypeId = 71"
+    # Scoped to this test's task queue: other tests' workflows share the dev server's namespace.
+    query = f"EventTypeId = 71 AND TaskQueue = '{task_queue}'"
     try:
         async with ops_stack(client, sqlite_db, task_queue, sendgrid_settings(sendgrid)) as stack:
             uid = (await stack.book(71, soon(3600)))["uid"]
@@ -88,6 +89,7 @@ async def test_batches_act_once_on_latest_runs_and_replaced_runs_are_not_failure
     client = temporal_env.client
     await seed(sqlite_db, event_type(72))
     env = cli_env(temporal_env, sqlite_db)
+    ours = f"EventTypeId = 72 AND TaskQueue = '{task_queue}'"  # other tests' workflows share the namespace
     async with ops_stack(client, sqlite_db, task_queue, outbox_settings()) as stack:
         uids = await committed_bookings(stack, 72, 2)
         for uid in uids:
@@ -101,16 +103,12 @@ async def test_batches_act_once_on_latest_runs_and_replaced_runs_are_not_failure
         assert json.loads(failed.output) == []
 
         # Only replaced runs match: every workflow is left alone.
-        old_only = await bookflow(
-            ["ops", "reset", "--query", "EventTypeId = 72 AND ExecutionStatus = 'Terminated'"], env
-        )
+        old_only = await bookflow(["ops", "reset", "--query", f"{ours} AND ExecutionStatus = 'Terminated'"], env)
         assert old_only.exit_code == 0, old_only.output
         assert "0 workflow(s) match" in old_only.output and old_only.output.count("left alone") == 2
 
         # Four runs match, two bookings: each is reset once.
-        batch = await bookflow(
-            ["ops", "reset", "--query", "EventTypeId = 72", "--to", "first-workflow-task", "--yes"], env
-        )
+        batch = await bookflow(["ops", "reset", "--query", ours, "--to", "first-workflow-task", "--yes"], env)
         assert batch.exit_code == 0, batch.output
         assert "2 workflow(s) match" in batch.output
         assert "[2/2]" in batch.output and "[3/" not in batch.output
