@@ -6,10 +6,16 @@ stops its worker (once the timer is set) can wait for exactly the moment it care
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 
 async def _count(client: Client, workflow_id: str, kind: EventType.ValueType) -> int:
-    history = await client.get_workflow_handle(workflow_id).fetch_history()
+    try:
+        history = await client.get_workflow_handle(workflow_id).fetch_history()
+    except RPCError as error:
+        if error.status is RPCStatusCode.NOT_FOUND:
+            return 0  # not started yet (a delivery's retry workflow starts after its first attempt fails)
+        raise
     return sum(1 for event in history.events if event.event_type == kind)
 
 
