@@ -4,14 +4,13 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.script import ScriptDirectory
 
 from domain.booking import Attendee, Booking, BookingStatus
 from store import bookings, config
-from store.db import Database, alembic_config, sync_url
+from store.db import Database, sync_url
 from testkit.access import TEST_SECRET_KEYS
 from testkit.stack import ORGANIZER, event_type
+from tests.bookings_calcom.migrations import upgrade_every_head_but
 
 FOLLOWABLE = {"seatsPerTimeSlot": 4, "showAttendeeInfo": True, "showAvailabilityCount": False}
 STORED = {
@@ -50,15 +49,8 @@ def _old_rows(url: str) -> None:
     engine.dispose()
 
 
-def _every_head_but_this_one(url: str) -> None:
-    cfg = alembic_config(url)
-    for head in ScriptDirectory.from_config(cfg).get_heads():
-        if head != "0016_seats":
-            command.upgrade(cfg, head)
-
-
 async def test_stored_seats_are_kept_when_followable_and_nulled_otherwise(any_store_url):
-    await asyncio.to_thread(_every_head_but_this_one, any_store_url)
+    await asyncio.to_thread(upgrade_every_head_but, any_store_url, "0016_seats")
     await asyncio.to_thread(_old_rows, any_store_url)
     db = Database(any_store_url, TEST_SECRET_KEYS)
     await db.migrate()
