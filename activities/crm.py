@@ -9,7 +9,7 @@ Retry-After becomes the next retry delay); configuration and permission errors, 
 adapter survived, are stored for admins (``bookflow crm errors``, GET /v2/crm/errors) and logged.
 """
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -21,7 +21,7 @@ from activities import metrics
 from activities.crm_providers import CrmClient, load_config, retry_later
 from crm.base import BookingSync, CrmProvider, SyncError, SyncResult
 from domain.base import CamelModel
-from domain.booking import Booking
+from domain.booking import Attendee, Booking
 from domain.routing_responses import routing_reason, webhook_responses
 from store import bookings, routing
 from store import crm as crm_store
@@ -39,6 +39,9 @@ class CrmAction(StrEnum):
     RESCHEDULED = "rescheduled"
     CANCELLED = "cancelled"
     NO_SHOW = "no_show"
+    # A seated booking's attendees changed: one seat's attendee joins or leaves the booking's meeting.
+    SEAT_ADDED = "seat_added"
+    SEAT_CANCELLED = "seat_cancelled"
 
 
 class CrmSyncRequest(CamelModel):
@@ -48,6 +51,9 @@ class CrmSyncRequest(CamelModel):
     provider: CrmProvider
     action: CrmAction
     booking: Booking
+    # A seat's step: the seat's attendee, and (a seat moved in) the booking whose meeting it left.
+    seat: Attendee | None = None
+    moved_from: str | None = None
 
 
 class CrmSyncOutcome(CamelModel):
@@ -100,6 +106,8 @@ class CrmActivities:
         assert self._client is not None
         booking = request.booking
         live = current if current and not current.deleted else None
+        if request.seat is not None:
+            return await self._run_seat(request, request.seat, live, context)
         if request.action in (CrmAction.CANCELLED, CrmAction.NO_SHOW) and live is None:
             return None, []  # never synced (no record was made) or already deleted: nothing to change
         if request.action in (CrmAction.CREATED, CrmAction.RESCHEDULED) and current is not None:
@@ -107,17 +115,51 @@ class CrmActivities:
         if request.action is CrmAction.RESCHEDULED and (previous is None or previous.deleted):
             await self._wait_for_previous(booking)
         sync = self._client.booking_sync(await load_config(self._db), booking, context)
+        return await self._guarded(request.action, _call(sync, request.action, booking, previous, live))
+
+    async def _run_seat(
+        self, request: CrmSyncRequest, seat: Attendee, live: CrmRecord | None, context: Mapping[str, Any]
+    ) -> tuple[SyncResult | None, list[SyncError]]:
+        """A seat's step: its attendee joins (or leaves) the meeting of the booking, which keeps its record.
+
+        A seat moved in leaves the meeting of the booking it moved from first (that booking goes on).
+        """
+        assert self._client is not None
+        booking = request.booking
+        sync = self._client.booking_sync(await load_config(self._db), booking, context)
+        errors: list[SyncError] = []
+        if request.moved_from is not None:
+            async with self._db.sessions() as session:
+                left = await crm_store.get_record(session, request.moved_from, self._provider)
+            if left is not None and not left.deleted:
+                _, errors = await self._guarded(
+                    request.action, sync.on_seat_removed(booking, left.external_id, seat, False)
+                )
+        if live is None:
+            return None, errors  # the booking's meeting was never made (or is gone): nothing to join or leave
+        if request.action is CrmAction.SEAT_ADDED:
+            call = sync.on_seat_added(booking, live.external_id, seat)
+        else:
+            call = sync.on_seat_removed(booking, live.external_id, seat, True)
+        result, more = await self._guarded(request.action, call)
+        return result, [*errors, *more]
+
+    async def _guarded(
+        self, action: CrmAction, call: Awaitable[SyncResult]
+    ) -> tuple[SyncResult | None, list[SyncError]]:
+        """Await one adapter call: an outage is raised for Temporal to retry, a refusal returned to be stored."""
+        assert self._client is not None
         try:
-            result = await _call(sync, request.action, booking, previous, live)
+            result = await call
         except Exception as error:
-            metrics.crm_call(self._provider, request.action.value, failed=True)
+            metrics.crm_call(self._provider, action.value, failed=True)
             failure = self._client.failure(error)
             if failure is None:
                 raise  # unknown (a dropped connection): Temporal retries it
             if failure.retryable:
                 raise retry_later(failure) from None
             return None, [failure.error]
-        metrics.crm_call(self._provider, request.action.value)
+        metrics.crm_call(self._provider, action.value)
         return result, []
 
     async def _wait_for_previous(self, booking: Booking) -> None:

@@ -16,6 +16,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import metrics
+from activities.bookings import PendingEvent
 from activities.outgoing import (
     OutgoingMessage,
     PermanentSendError,
@@ -26,7 +27,16 @@ from activities.providers import Provider
 from activities.providers.twilio_sms import RecipientOptedOut
 from domain.base import CamelModel
 from domain.booking import Booking, BookingStatus
-from domain.reminder_plan import PlannedSend, Recipient, find, recipients
+from domain.reminder_plan import (
+    PlannedSend,
+    Recipient,
+    SeatChange,
+    find,
+    recipients,
+    seat_change,
+    seat_recipients,
+    seat_sends,
+)
 from domain.reminders import Channel
 from store import bookings
 from store import messages as log
@@ -45,6 +55,9 @@ class StepFiring(CamelModel):
     booking: Booking
     key: str
     fired_at: datetime
+    # A seat's own event (its ``extra`` carries ``seatAttendee``), committed with ``booking``: the steps its
+    # trigger fires are sent, and ``key`` is unused.
+    seat_event: PendingEvent | None = None
 
 
 class SendResult(CamelModel):
@@ -109,6 +122,8 @@ class MessagingActivities:
     async def prepare_step(self, firing: StepFiring) -> list[OutgoingMessage]:
         """The messages a due step sends, rendered for each recipient; skips and render failures are logged."""
         booking = firing.booking
+        if firing.seat_event is not None:
+            return await self._prepare_seat_event(booking, firing.seat_event, firing.fired_at)
         planned = find(booking, firing.key)
         if planned is None:
             return []
@@ -133,16 +148,40 @@ class MessagingActivities:
                 out.append(message)
         return out
 
+    async def _prepare_seat_event(self, booking: Booking, event: PendingEvent, now: datetime) -> list[OutgoingMessage]:
+        """The messages a seat's event sends: its holder alone among the attendees, and the organizer (or the
+        step's fixed address) a notice of the seat's change; each rendered with only the seat's attendee."""
+        change = seat_change(booking, event.trigger, event.event_id, event.extra)
+        if change is None:
+            return []
+        out = []
+        for planned in seat_sends(booking, change):
+            provider = self._providers[planned.step.action.channel].name
+            people = seat_recipients(booking, planned.step, change)
+            if not people:
+                await self._settle_unsent(booking, planned, provider, "-", MessageStatus.SKIPPED, "no recipient")
+                metrics.reminder_skipped("no_recipient")
+            for person in people:
+                message = await self._render(booking, planned, provider, person, now, change)
+                if message is not None:
+                    out.append(message)
+        return out
+
     async def _render(
-        self, booking: Booking, planned: PlannedSend, provider: str, person: Recipient, now: datetime
+        self,
+        booking: Booking,
+        planned: PlannedSend,
+        provider: str,
+        person: Recipient,
+        now: datetime,
+        seat: SeatChange | None = None,
     ) -> OutgoingMessage | None:
         try:
-            rendered = render_step(planned.step, booking, person, self._options.links, now)
+            rendered = render_step(planned.step, booking, person, self._options.links, now, seat)
         except TemplateProblem as problem:
             await self._settle_unsent(booking, planned, provider, person.address, MessageStatus.FAILED, str(problem))
             metrics.reminder_skipped("render_failed")
             return None
-        cancelled = booking.status in (BookingStatus.CANCELLED, BookingStatus.REJECTED)
         return OutgoingMessage(
             key=_message_key(booking.uid, planned.key, planned.step.action.channel, person.address),
             booking_uid=booking.uid,
@@ -157,7 +196,7 @@ class MessagingActivities:
             text=rendered.text,
             html=rendered.html,
             ics=rendered.ics,
-            ics_method="CANCEL" if cancelled else "REQUEST",
+            ics_method=rendered.ics_method,
             due=planned.due,
             requires_accepted=planned.timed,
             not_after=planned.not_after,

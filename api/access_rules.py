@@ -53,6 +53,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", BOOKING + "/mark-absent"): OWNER,
     ("GET", BOOKING + "/messages"): OWNER,
     ("POST", BOOKING + "/wrong-assignment"): OWNER,
+    # Bookflow's own: a host accepts an instant meeting with their key (api/instant.py; 404 for non-hosts)
+    ("POST", BOOKING + "/instant/accept"): OWNER,
     # Provider events arrive signed at their own routes; these are for manual reconciliation.
     ("POST", BOOKING + "/payments"): ADMIN,
     ("POST", BOOKING + "/participants"): ADMIN,
@@ -167,6 +169,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/console/failures/retry"): CONSOLE,
     ("GET", "/console/failures/reset"): CONSOLE,
     ("POST", "/console/failures/reset"): CONSOLE,
+    # connect-and-join: the page of an instant meeting's link, for a signed-in host (api/pages/connect_and_join.py)
+    ("GET", "/console/connect-and-join"): CONSOLE,
+    ("POST", "/console/connect-and-join"): CONSOLE,
     ("GET", "/console/crm"): CONSOLE,
     ("GET", "/console/crm/errors"): CONSOLE,
     ("GET", "/console/crm/{event_type_id}/{provider}"): CONSOLE,

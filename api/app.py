@@ -10,6 +10,7 @@ from api import (
     errors,
     event_types,
     health,
+    instant,
     me,
     messaging,
     openapi,
@@ -27,6 +28,7 @@ from api.console import routes as console
 from api.context import ApiContext
 from api.health import VERSION
 from api.int_bounds import IntegerBounds
+from api.pages import connect_and_join
 from api.pages import errors as pages_errors
 from api.pages import routes as pages
 from api.rate_limits import RateLimit
@@ -41,6 +43,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     app.include_router(bookings.router, dependencies=[Depends(served(Family.BOOKINGS))])
+    app.include_router(instant.router, dependencies=[Depends(served(Family.BOOKINGS))])
     app.include_router(event_types.router, dependencies=[Depends(served(Family.EVENT_TYPES))])
     app.include_router(reminder_rules.router)
     app.include_router(messaging.router)
@@ -55,6 +58,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
     app.include_router(out_of_office.router)
     app.include_router(calendars.router)
     app.include_router(console.router)
+    app.include_router(connect_and_join.router)
     # The public pages last: their catch-all /{username}/{eventSlug} must not shadow any route above.
     app.include_router(pages.router)
 

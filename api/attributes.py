@@ -2,10 +2,10 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body
 from pydantic import Field, ValidationError
 
-from api.context import ApiContext, context
+from api.context import ApiContext, Ctx
 from api.errors import ApiError, describe
 from api.schemas import Envelope
 from domain.base import CamelModel
@@ -15,7 +15,6 @@ from domain.text_bounds import NAME
 from store import config, routing
 
 router = APIRouter(prefix="/v2/attributes", tags=["attributes"])
-Ctx = Annotated[ApiContext, Depends(context)]
 
 
 class AssignOption(CamelModel):

@@ -49,7 +49,9 @@ class BookingOut(CamelModel):
     title: str
     description: str
     hosts: list[BookingHostOut]
-    status: Literal["accepted", "pending", "cancelled", "rejected"]
+    # "awaiting_host": an instant meeting ringing its hosts. Cal.com answers its status lower-cased as stored,
+    # though its documented enum leaves this one out (spec C11: ours lists it).
+    status: Literal["accepted", "pending", "cancelled", "rejected", "awaiting_host"]
     cancellation_reason: str | None = None
     cancelled_by_email: str | None = None
     rejection_reason: str | None = None

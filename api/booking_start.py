@@ -19,8 +19,12 @@ START_TIMEOUT = timedelta(seconds=10)
 TASK_TIMEOUT = timedelta(seconds=5)
 
 
-async def start_booking(client: Client, booking: Booking, task_queue: str, keep_open_minutes: float) -> bool:
+async def start_booking(
+    client: Client, booking: Booking, task_queue: str, keep_open_minutes: float, instant_token: str | None = None
+) -> bool:
     """Start ``booking``'s workflow (id = its uid); False when it had been started already.
+
+    ``instant_token``: an instant meeting's connect-and-join token, which its INSTANT_MEETING carries.
 
     A workflow of that id that ran and ended is never started a second time (REJECT_DUPLICATE), so a
     late retry cannot bring a finished booking back to life.
@@ -28,7 +32,7 @@ async def start_booking(client: Client, booking: Booking, task_queue: str, keep_
     try:
         await client.start_workflow(
             BOOKING_WORKFLOW,
-            BookingInput(booking=booking, keep_open_minutes=keep_open_minutes),
+            BookingInput(booking=booking, keep_open_minutes=keep_open_minutes, instant_token=instant_token),
             id=booking.uid,
             task_queue=task_queue,
             search_attributes=search.for_booking(booking),

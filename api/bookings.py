@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path
 from sqlalchemy.exc import IntegrityError
 
-from api import calendars, provider_webhooks, routing_bookings, seats
+from api import calendars, instant, provider_webhooks, routing_bookings, seats
 from api.access import AdminUser, CurrentUser, OptionalCaller, booking_party
 from api.booking_availability import claim_for_confirmation, free_organizer, length_of, refusal, verdict
 from api.booking_commands import existing, signal, update
@@ -15,7 +15,7 @@ from api.booking_fields import attendee_contact, check_guests, check_responses
 from api.booking_list import booking_query, pagination, scoped
 from api.booking_output import booking_out
 from api.booking_start import START_TIMEOUT, start_booking
-from api.context import ApiContext, context
+from api.context import ApiContext, Ctx
 from api.errors import ApiError
 from api.payload_limits import largest_field, payload_refused
 from api.schemas import (
@@ -52,7 +52,6 @@ from store import seats as stored_seats
 SEAT_UID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
 router = APIRouter(prefix="/v2/bookings", tags=["bookings"])
-Ctx = Annotated[ApiContext, Depends(context)]
 
 
 def _now() -> datetime:
@@ -137,6 +136,7 @@ def _draft(
         booking_fields_responses=request.booking_fields_responses,
         idempotency_key=key,
         payment_uid=uuid.uuid4().hex if event_type.price > 0 else None,
+        instant=instant.requested(request),
     )
     status, _ = lifecycle.initial_status(booking)
     return booking.model_copy(update={"status": status})
@@ -163,6 +163,8 @@ async def create_booking(
         return Envelope(data=_created_out(earlier, idempotency_key))
     _check_start(ctx, request.start)
     event_type, organizer = await _event_type_and_organizer(ctx, request)
+    if instant.requested(request):
+        instant.check_instant(event_type)
     routing_ref = None
     if request.routing is not None:  # host and team come from the stored decision, never from the request
         organizer, routing_ref = await routing_bookings.routed_organizer(ctx, request, event_type, organizer)
@@ -197,6 +199,7 @@ async def create_booking(
         async with ctx.db.transaction() as session:
             fits = still_free(event_type, draft.start, draft.end, _now())
             booking = await routing_bookings.reserve(session, draft, request.reserved_slot_uid, fits)
+            token = await instant.save_token(session, booking) if booking.instant else None
             if routing_ref is not None and assignment.dropped_busy:  # the routing trace names who was passed over
                 await routing.note_busy_hosts(session, routing_ref.response_id, assignment.dropped_busy)
     except bookings.SlotTaken as taken:
@@ -214,7 +217,7 @@ async def create_booking(
     # Should this process die from here until the workflow has started, the reservation is not lost:
     # the worker's orphan reconciler (worker/orphans.py) starts the workflow of any booking left without one.
     try:
-        await _ensure_started(ctx, booking)
+        await _ensure_started(ctx, booking, token)
     except Exception as failed:
         if not payload_refused(failed) and await _started_anyway(ctx, booking.uid):
             return Envelope(data=_created_out(booking, idempotency_key))  # the start landed, its answer lost
@@ -325,9 +328,9 @@ async def _started_anyway(ctx: ApiContext, uid: str) -> bool:
     return True
 
 
-async def _ensure_started(ctx: ApiContext, booking: Booking) -> None:
+async def _ensure_started(ctx: ApiContext, booking: Booking, instant_token: str | None = None) -> None:
     # A repeated request (same Idempotency-Key) finds the workflow already running: that is success.
-    await start_booking(ctx.temporal, booking, ctx.task_queue, ctx.keep_open_minutes)
+    await start_booking(ctx.temporal, booking, ctx.task_queue, ctx.keep_open_minutes, instant_token)
 
 
 async def _series(ctx: ApiContext, series_uid: str) -> list[Booking]:
@@ -446,6 +449,8 @@ async def reschedule_booking(uid: str, body: Reschedule, ctx: Ctx, caller: Optio
     if body.seat_uid is not None:  # a seated booking: move only this seat (Cal.com's RescheduleSeatedBookingInput)
         return Envelope(data=await seats.reschedule_seat(ctx, uid, body.seat_uid, body.start, caller))
     current = await existing(ctx, uid)
+    if current.status is BookingStatus.AWAITING_HOST:  # Cal.com: 400, "create a new booking instead"
+        raise ApiError(400, f"bookingUid: {lifecycle.AWAITING_HOST_RESCHEDULE}")
     minutes = int((current.end - current.start).total_seconds() // 60)
     await calendars.refresh_stale(ctx, bookings.holding_hosts(current))
     async with ctx.db.sessions() as session:  # the booking's own time counts as free

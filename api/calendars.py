@@ -23,7 +23,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from temporalio.client import WorkflowUpdateFailedError
@@ -31,7 +31,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
 from api.access import Caller, CurrentUser, owns_event_type
-from api.context import ApiContext, context
+from api.context import ApiContext, Ctx
 from api.errors import ApiError
 from api.schemas import Envelope
 from domain.base import CamelModel
@@ -51,7 +51,6 @@ from store import calendars as store
 from store import config
 
 router = APIRouter(tags=["calendars"])
-Ctx = Annotated[ApiContext, Depends(context)]
 
 CREDENTIAL_CALENDARS = ("apple", "caldav")
 OAUTH_CALENDARS = ("google", "office365")

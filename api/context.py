@@ -1,8 +1,9 @@
 """What every route needs: the store, a Temporal client and a few settings, held on the app."""
 
 from dataclasses import dataclass, field
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from temporalio.client import Client
 
 from api.checks import ConfigChecks
@@ -28,3 +29,7 @@ class ApiContext:
 
 def context(request: Request) -> ApiContext:
     return request.app.state.context
+
+
+# The application context as a route parameter.
+Ctx = Annotated[ApiContext, Depends(context)]

@@ -5,14 +5,13 @@ its message and the dropped field names.
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from api.context import ApiContext, context
+from api.context import Ctx
 from api.schemas import Envelope
 from store import crm as crm_store
 
 router = APIRouter(prefix="/v2/crm", tags=["crm"])
-Ctx = Annotated[ApiContext, Depends(context)]
 
 
 @router.get("/errors")

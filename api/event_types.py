@@ -2,12 +2,12 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from api.access import Caller, CurrentUser, may_act_for, owns_event_type
-from api.context import ApiContext, context
+from api.context import ApiContext, Ctx
 from api.errors import ApiError, describe
 from api.event_type_output import rendered, rendered_one
 from api.schemas import Envelope
@@ -16,7 +16,6 @@ from store import availability, config
 from store.config import EventTypeRow
 
 router = APIRouter(prefix="/v2/event-types", tags=["event types"])
-Ctx = Annotated[ApiContext, Depends(context)]
 
 
 def _validated(ctx: ApiContext, data: dict[str, Any]) -> EventType:

@@ -1,12 +1,12 @@
 """`/v2/me`: the key's user reads and changes their profile (time zone, default schedule, booking limits)."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from pydantic import EmailStr, Field, field_validator
 
 from api.access import Caller, CurrentUser
-from api.context import ApiContext, context
+from api.context import ApiContext, Ctx
 from api.errors import ApiError
 from api.schemas import Envelope
 from domain.base import CamelModel
@@ -17,7 +17,6 @@ from domain.zones import check_time_zone
 from store import availability, config
 
 router = APIRouter(prefix="/v2/me", tags=["me"])
-Ctx = Annotated[ApiContext, Depends(context)]
 
 
 class UpdateMe(CamelModel):

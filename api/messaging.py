@@ -1,21 +1,19 @@
 """Inbound messaging: Twilio's webhook for replies (STOP/START), and a booking's message log."""
 
 from datetime import UTC, datetime
-from typing import Annotated
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from twilio.request_validator import RequestValidator
 
 from api.access import CurrentUser
 from api.booking_commands import existing
-from api.context import ApiContext, context
+from api.context import Ctx
 from api.errors import ApiError
 from api.schemas import Envelope
 from store import messages
 
 router = APIRouter(tags=["messaging"])
-Ctx = Annotated[ApiContext, Depends(context)]
 
 # Twilio's standard opt-out and opt-in keywords (used when the message carries no OptOutType).
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"})

@@ -11,6 +11,8 @@ calls the very functions the CLI calls. The models here are the boundary's shape
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from pydantic import ConfigDict
+
 from domain.base import CamelModel
 from domain.webhooks import DeliveryStatus
 
@@ -43,12 +45,16 @@ class RedeliveryDone(CamelModel):
 
 
 class FailedRow(CamelModel):
-    """One failed or stuck workflow, as `bookflow ops failed` lists it."""
+    """One failed or stuck workflow, as `bookflow ops failed` lists it (one object of its --json array)."""
+
+    model_config = ConfigDict(frozen=True)
 
     workflow_id: str
-    run_id: str | None
+    run_id: str | None  # None for a delivery found through the store
     booking_uid: str | None
     kind: str
+    # FAILED, TIMED_OUT, TERMINATED, RETRYING (still running, an activity or a delivery keeps failing),
+    # or ABANDONED (a delivery whose subscription was switched off)
     state: str
     since: datetime
     attempts: int

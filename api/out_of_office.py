@@ -6,18 +6,17 @@ With ``toUserId`` a booking of an event type the teammate also hosts goes to the
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body
 from pydantic import ValidationError
 
 from api.access import Caller, CurrentUser
-from api.context import ApiContext, context
+from api.context import ApiContext, Ctx
 from api.errors import ApiError, describe
 from api.schemas import Envelope
 from domain.schedules import OutOfOffice, OutOfOfficeFields
 from store import availability, config
 
 router = APIRouter(prefix="/v2/out-of-office", tags=["out of office"])
-Ctx = Annotated[ApiContext, Depends(context)]
 
 
 def _fields(data: dict[str, Any]) -> OutOfOfficeFields:

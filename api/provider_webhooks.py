@@ -11,12 +11,12 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel, ConfigDict, EmailStr, TypeAdapter, ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from api.booking_commands import signal
-from api.context import ApiContext, context
+from api.context import ApiContext, Ctx
 from api.errors import ApiError
 from api.provider_signatures import BadSignature, verify_daily, verify_stripe
 from api.schemas import Envelope
@@ -25,7 +25,6 @@ from store import provider_events
 from store.provider_events import Seen
 
 router = APIRouter(tags=["provider events"])
-Ctx = Annotated[ApiContext, Depends(context)]
 T = TypeVar("T", bound=BaseModel)
 
 STRIPE_EVENTS = frozenset({"checkout.session.completed", "payment_intent.succeeded"})

@@ -6,11 +6,11 @@ step, the part and the position, so it never reaches a booking.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body
 from pydantic import ValidationError
 
 from api.access import CurrentUser
-from api.context import ApiContext, context
+from api.context import ApiContext, Ctx
 from api.errors import ApiError, describe
 from api.event_types import owned_event_type
 from api.schemas import Envelope
@@ -19,7 +19,6 @@ from domain.reminders import ReminderWorkflow
 from store import config
 
 router = APIRouter(prefix="/v2/event-types/{event_type_id}/workflows", tags=["reminders"])
-Ctx = Annotated[ApiContext, Depends(context)]
 
 
 def _rule(event_type: EventType, workflow_id: int) -> ReminderWorkflow:

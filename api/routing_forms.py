@@ -8,14 +8,14 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 from pydantic import ValidationError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
 from api import attributes, wrong_assignment
 from api.access import Caller, CurrentUser, may_act_for, owns_form
-from api.context import ApiContext, context
+from api.context import ApiContext, Ctx
 from api.errors import ApiError, describe
 from api.schemas import Envelope
 from domain.routing_forms import AnswerError, RoutingDecision, RoutingForm, validate_answers
@@ -27,7 +27,6 @@ from store.routing import StoredResponseRecord
 
 router = APIRouter()
 forms = APIRouter(prefix="/v2/routing-forms", tags=["routing forms"])
-Ctx = Annotated[ApiContext, Depends(context)]
 
 RESPONSE_WORKFLOW = "RoutingResponseWorkflow"
 DECISION_TIMEOUT_SECONDS = 30

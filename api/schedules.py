@@ -2,18 +2,17 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body
 from pydantic import ValidationError
 
 from api.access import Caller, CurrentUser
-from api.context import ApiContext, context
+from api.context import ApiContext, Ctx
 from api.errors import ApiError, describe
 from api.schemas import Envelope
 from domain.schedules import Schedule, ScheduleFields
 from store import availability
 
 router = APIRouter(prefix="/v2/schedules", tags=["schedules"])
-Ctx = Annotated[ApiContext, Depends(context)]
 
 
 def _fields(data: dict[str, Any]) -> ScheduleFields:

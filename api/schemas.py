@@ -75,6 +75,11 @@ class CreateBooking(CamelModel):
     reserved_slot_uid: Short | None = None
     # A recurring event type: how many of its occurrences to book (at most its recurrence.occurrences).
     recurrence_count: int | None = Field(default=None, ge=1, le=MAX_OCCURRENCES)
+    # Cal.com's instant meeting: rings the hosts of an instant-enabled event type with several hosts (api/instant.py).
+    instant: bool = Field(
+        default=False,
+        description="An instant meeting: rings the hosts of an instant-enabled event type with several hosts.",
+    )
 
     @field_validator("start")
     @classmethod

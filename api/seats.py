@@ -25,7 +25,7 @@ from api.errors import ApiError
 from availability.engine import still_free
 from domain import lifecycle
 from domain import seats as seating
-from domain.booking import Attendee, Booking, BookingStatus
+from domain.booking import Attendee, Booking, BookingStatus, PreviousSlot
 from domain.config import EventType
 from domain.seats import AddSeatInput, CancelSeatInput
 from store import bookings
@@ -47,10 +47,13 @@ def with_seat(attendee: Attendee, key: str | None, responses: dict[str, Any], me
     )
 
 
-async def join(ctx: ApiContext, event_type: EventType, start: datetime, attendee: Attendee) -> Booking | None:
+async def join(
+    ctx: ApiContext, event_type: EventType, start: datetime, attendee: Attendee, previous: PreviousSlot | None = None
+) -> Booking | None:
     """Give ``attendee`` a seat in the slot's booking, if there is one (None: the slot has no booking yet).
 
     A full slot is a 409 naming its booking (the workflow's refusal); a repeated request keeps its seat.
+    ``previous``: the booking a moved seat comes from (its event is then BOOKING_RESCHEDULED).
     """
     async with ctx.db.sessions() as session:
         found = await stored_seats.slot_booking(session, event_type.id, start)
@@ -63,7 +66,7 @@ async def join(ctx: ApiContext, event_type: EventType, start: datetime, attendee
         await start_booking(ctx.temporal, found, ctx.task_queue, ctx.keep_open_minutes)
     except Exception:
         raise ApiError(503, "the workflow engine is unavailable; no seat was taken, try again") from None
-    return await update(ctx, found.uid, "add_seat", AddSeatInput(attendee=attendee))
+    return await update(ctx, found.uid, "add_seat", AddSeatInput(attendee=attendee, previous=previous))
 
 
 def visible_attendees(booking: Booking, seat_uid: str | None, sees_all: bool) -> list[Attendee]:
@@ -127,7 +130,7 @@ async def reschedule_seat(
     start = start.astimezone(UTC)
     if start == current.start:
         raise ApiError(400, f"start: seat {seat_uid} is already at {start.isoformat()}")
-    target = await join(ctx, current.event_type, start, moving)
+    target = await join(ctx, current.event_type, start, moving, PreviousSlot.of(current))
     if target is None:
         target = await _open_slot(ctx, current, moving, start)
     await update(ctx, uid, "cancel_seat", CancelSeatInput(seat_uid=seat_uid, moved=True))
@@ -168,7 +171,7 @@ async def _open_slot(ctx: ApiContext, current: Booking, moving: Attendee, start:
             fits = still_free(draft.event_type, draft.start, draft.end, now)
             booking = await bookings.reserve(session, draft, still_free=fits)
     except bookings.SlotTaken:
-        joined = await join(ctx, current.event_type, start, moving)
+        joined = await join(ctx, current.event_type, start, moving, PreviousSlot.of(current))
         if joined is None:
             raise ApiError(409, f"start: {start.isoformat()} was taken while seat {moving.seat_uid} moved") from None
         return joined

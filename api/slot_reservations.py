@@ -7,14 +7,14 @@ booking (schedule, notice, window, limits), in the same locked transaction.
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from pydantic import AwareDatetime, Field, field_validator
 
 from api.access import OptionalCaller
 from api.booking_availability import refusal, verdict
-from api.context import ApiContext, context
+from api.context import ApiContext, Ctx
 from api.errors import ApiError
 from api.slots import EARLIEST, LATEST, duration_of, event_type_for, iso
 from domain.base import CamelModel
@@ -23,7 +23,6 @@ from store import availability as store
 from store.db import as_utc
 
 router = APIRouter(prefix="/v2/slots", tags=["slots"])
-Ctx = Annotated[ApiContext, Depends(context)]
 
 DEFAULT_MINUTES = 5
 BOOKED = "Can't reserve a slot if the event is already booked."

@@ -7,12 +7,12 @@ provider call on this path. Both families are served whatever the ``cal-api-vers
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
 from api import seats
-from api.context import ApiContext, context
+from api.context import ApiContext, Ctx
 from api.errors import ApiError
 from availability.engine import slots
 from availability.inputs import Query
@@ -21,7 +21,6 @@ from domain.zones import check_time_zone
 from store import availability, config
 
 router = APIRouter(prefix="/v2/slots", tags=["slots"])
-Ctx = Annotated[ApiContext, Depends(context)]
 
 MAX_WINDOW = timedelta(days=366)
 EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)

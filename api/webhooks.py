@@ -8,12 +8,12 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Query
 from pydantic import ValidationError
 
 from api.access import Caller, CurrentUser, may_act_for, owns_event_type, owns_user_webhook
 from api.checks import ConfigChecks
-from api.context import ApiContext, context
+from api.context import ApiContext, Ctx
 from api.errors import ApiError, describe
 from api.event_types import owned_event_type
 from api.schemas import Envelope
@@ -27,7 +27,6 @@ from store import config
 from store import webhooks as store
 
 router = APIRouter(tags=["webhooks"])
-Ctx = Annotated[ApiContext, Depends(context)]
 USER = "/v2/webhooks"
 EVENT_TYPE = "/v2/event-types/{event_type_id}/webhooks"
 

@@ -2,14 +2,13 @@
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import ConfigDict, EmailStr
 
 from api.access import CurrentUser
 from api.booking_commands import existing
-from api.context import ApiContext, context
+from api.context import Ctx
 from api.errors import ApiError
 from api.schemas import Envelope
 from domain.base import CamelModel
@@ -17,7 +16,6 @@ from domain.booking import BookingEvent
 from domain.routing_responses import WrongAssignmentInput
 
 router = APIRouter(prefix="/v2/bookings", tags=["bookings"])
-Ctx = Annotated[ApiContext, Depends(context)]
 
 WRONG_ASSIGNMENT_WORKFLOW = "WrongAssignmentWorkflow"
 

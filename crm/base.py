@@ -12,7 +12,7 @@ from typing import Literal, Protocol
 from pydantic import AwareDatetime, Field
 
 from domain.base import CamelModel
-from domain.booking import Booking
+from domain.booking import Attendee, Booking
 
 CrmProvider = Literal["salesforce", "hubspot"]
 
@@ -58,6 +58,16 @@ class BookingSync(Protocol):
         """Write the attendees' no-show state (``Attendee.absent``) to the meeting record."""
         ...
 
+    async def on_seat_added(self, booking: Booking, external_id: str, seat: Attendee) -> SyncResult:
+        """A seat's attendee joins the meeting ``external_id``: their person record (found or created as for
+        a booking's attendee, with the booking's person writes) is linked to it."""
+        ...
+
+    async def on_seat_removed(self, booking: Booking, external_id: str, seat: Attendee, cancelled: bool) -> SyncResult:
+        """A seat's attendee leaves the meeting ``external_id``, which goes on for the others; ``cancelled``
+        (not moved to another slot): their person record also gets the cancellation's writes."""
+        ...
+
 
 class BlockingBookingSync(ABC):
     """A BookingSync whose work is blocking I/O (both CRM client libraries are): each step runs in a
@@ -75,6 +85,12 @@ class BlockingBookingSync(ABC):
     @abstractmethod
     def no_show(self, booking: Booking, external_id: str) -> SyncResult: ...
 
+    @abstractmethod
+    def seat_added(self, booking: Booking, external_id: str, seat: Attendee) -> SyncResult: ...
+
+    @abstractmethod
+    def seat_removed(self, booking: Booking, external_id: str, seat: Attendee, cancelled: bool) -> SyncResult: ...
+
     async def on_created(self, booking: Booking) -> SyncResult:
         return await asyncio.to_thread(self.created, booking)
 
@@ -86,3 +102,9 @@ class BlockingBookingSync(ABC):
 
     async def on_no_show(self, booking: Booking, external_id: str) -> SyncResult:
         return await asyncio.to_thread(self.no_show, booking, external_id)
+
+    async def on_seat_added(self, booking: Booking, external_id: str, seat: Attendee) -> SyncResult:
+        return await asyncio.to_thread(self.seat_added, booking, external_id, seat)
+
+    async def on_seat_removed(self, booking: Booking, external_id: str, seat: Attendee, cancelled: bool) -> SyncResult:
+        return await asyncio.to_thread(self.seat_removed, booking, external_id, seat, cancelled)

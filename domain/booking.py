@@ -17,6 +17,8 @@ class BookingStatus(StrEnum):
     PENDING = "PENDING"
     CANCELLED = "CANCELLED"
     REJECTED = "REJECTED"
+    # An instant meeting ringing its hosts: the first to accept becomes its organizer (Cal.com's AWAITING_HOST).
+    AWAITING_HOST = "AWAITING_HOST"
 
     @property
     def api(self) -> str:
@@ -97,6 +99,8 @@ class Booking(CamelModel):
     routing: RoutingRef | None = None
     # An occurrence of a recurring booking: the uid its series shares (Cal.com's recurringBookingUid).
     recurring_booking_uid: str | None = None
+    # An instant meeting (``instant: true`` on create): AWAITING_HOST until a host accepts or it expires.
+    instant: bool = False
 
     paid: bool = False
     payment_uid: str | None = None
@@ -138,6 +142,10 @@ class PreviousSlot(CamelModel):
     start: AwareDatetime
     end: AwareDatetime
 
+    @classmethod
+    def of(cls, booking: Booking) -> "PreviousSlot":
+        return cls(uid=booking.uid, id=booking.id, start=booking.start, end=booking.end)
+
 
 class BookingInput(CamelModel):
     """What starts a BookingWorkflow."""
@@ -149,6 +157,8 @@ class BookingInput(CamelModel):
     previous: PreviousSlot | None = None
     # A run continued as new: the booking is created already, so the run commits no creation again.
     continued: bool = False
+    # An instant meeting: the one-time token its INSTANT_MEETING's connectAndJoinUrl carries (stored hashed).
+    instant_token: str | None = None
 
 
 class ConfirmInput(CamelModel):
@@ -174,6 +184,12 @@ class RescheduleInput(CamelModel):
     start: AwareDatetime
     rescheduling_reason: str | None = None
     rescheduled_by: str | None = None
+
+
+class AcceptInstantInput(CamelModel):
+    """A host accepting an instant meeting (connect-and-join): the first one becomes its organizer."""
+
+    host: User
 
 
 class AbsentAttendee(CamelModel):

@@ -113,6 +113,9 @@ class CalcomEventTypeFields(CamelModel):
     confirmation_policy: ConfirmationPolicy | None = None
     lock_time_zone_toggle_on_booking_page: bool = False
     is_instant_event: bool = False
+    # How long an instant meeting rings its hosts before it is cancelled (Cal.com's EventType field of this
+    # name, 90 s by default; not in API v2's DTO, so a Bookflow addition there).
+    instant_meeting_expiry_time_offset_in_seconds: int = Field(default=90, ge=1, le=24 * 60 * 60)
     booking_requires_authentication: bool = False
     requires_booker_email_verification: bool = False
     hide_calendar_notes: bool = False

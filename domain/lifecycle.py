@@ -18,6 +18,8 @@ class TransitionRefused(ValueError):
 
 
 OPEN_STATUSES = frozenset({BookingStatus.ACCEPTED, BookingStatus.PENDING})
+# Statuses a booking can still be cancelled from: the open ones and an instant meeting awaiting its host.
+CANCELLABLE_STATUSES = OPEN_STATUSES | {BookingStatus.AWAITING_HOST}
 
 
 def initial_status(booking: Booking) -> tuple[BookingStatus, list[Trigger]]:
@@ -25,6 +27,8 @@ def initial_status(booking: Booking) -> tuple[BookingStatus, list[Trigger]]:
     event_type = booking.event_type
     if booking.from_reschedule:
         return booking.status, [Trigger.BOOKING_RESCHEDULED]
+    if booking.instant:
+        return BookingStatus.AWAITING_HOST, [Trigger.INSTANT_MEETING]
     if event_type.price > 0 and not booking.paid:
         return BookingStatus.PENDING, [Trigger.BOOKING_PAYMENT_INITIATED]
     if event_type.requires_confirmation:
@@ -47,7 +51,7 @@ def check_decline(booking: Booking) -> None:
 def check_cancel(booking: Booking) -> None:
     if booking.event_type.disable_cancelling:
         raise TransitionRefused("cancelling is disabled for this event type")
-    if booking.status not in OPEN_STATUSES:
+    if booking.status not in CANCELLABLE_STATUSES:
         raise TransitionRefused(f"the booking is already {booking.status.api}")
 
 
@@ -56,10 +60,34 @@ def check_reschedule(booking: Booking) -> None:
         raise TransitionRefused("rescheduling is disabled for this event type")
     if booking.status is BookingStatus.REJECTED:
         raise TransitionRefused("a rejected booking cannot be rescheduled; create a new booking instead")
+    if booking.status is BookingStatus.AWAITING_HOST:
+        raise TransitionRefused(AWAITING_HOST_RESCHEDULE)
     if booking.rescheduled_to_uid:
         raise TransitionRefused(f"the booking was already rescheduled to {booking.rescheduled_to_uid}")
     if booking.status is BookingStatus.CANCELLED:
         raise TransitionRefused("a cancelled booking cannot be rescheduled; create a new booking instead")
+
+
+# Cal.com's refusal of a reschedule of an instant meeting still ringing its hosts (a 400 at the API).
+AWAITING_HOST_RESCHEDULE = (
+    "an instant meeting awaiting its host (awaiting_host) cannot be rescheduled; create a new booking instead"
+)
+
+
+def check_accept_instant(booking: Booking, host_id: int) -> None:
+    """Only a host of the event type accepts, and only the first one: the meeting must still await its host."""
+    if host_id not in {h.user_id for h in booking.event_type.hosts}:
+        raise TransitionRefused(f"user {host_id} is not a host of event type {booking.event_type.id}")
+    if booking.status is BookingStatus.AWAITING_HOST:
+        return
+    if booking.instant and booking.status is BookingStatus.ACCEPTED:
+        raise TransitionRefused(f"the instant meeting was already accepted by {booking.organizer.username}")
+    raise TransitionRefused(f"only an instant meeting awaiting its host is accepted; this one is {booking.status.api}")
+
+
+def instant_expiry(booking: Booking) -> datetime:
+    """When an instant meeting nobody accepted is cancelled: its creation plus the event type's expiry."""
+    return booking.created_at + timedelta(seconds=booking.event_type.instant_meeting_expiry_time_offset_in_seconds)
 
 
 def check_mark_absent(booking: Booking, emails: list[str]) -> None:
@@ -104,6 +132,7 @@ class Action(StrEnum):
     GUEST_NO_SHOW = "guest_no_show"
     CLOSE = "close"
     REMINDER = "reminder"
+    INSTANT_EXPIRY = "instant_expiry"
 
 
 @dataclass(frozen=True)
@@ -126,6 +155,8 @@ def agenda(booking: Booking, keep_open_after_end: timedelta) -> list[AgendaItem]
     if booking.awaiting_payment:
         expiry = booking.created_at + timedelta(minutes=event_type.payment_timeout_minutes)
         items.append(AgendaItem("payment_expiry", expiry, Action.PAYMENT_EXPIRY))
+    if booking.status is BookingStatus.AWAITING_HOST:
+        items.append(AgendaItem("instant_expiry", instant_expiry(booking), Action.INSTANT_EXPIRY))
     if booking.status is BookingStatus.ACCEPTED:
         items.append(AgendaItem("meeting_started", booking.start, Action.MEETING_STARTED))
         items.append(AgendaItem("meeting_ended", booking.end, Action.MEETING_ENDED))

@@ -8,8 +8,9 @@ replayed workflow plans exactly the same sends with the same keys.
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from domain.booking import Booking, BookingStatus
+from domain.booking import Attendee, Booking, BookingStatus
 from domain.reminders import (
     Channel,
     ReminderStep,
@@ -132,6 +133,83 @@ def recipients(booking: Booking, step: ReminderStep) -> list[Recipient]:
         case StepAction.SMS_NUMBER:
             return [Recipient(str(step.send_to_phone), organizer.name, organizer.time_zone, "host")]
     return []
+
+
+# -- a seat's own events (seated event types) ---------------------------------------------------------
+
+# What each seat trigger tells the seat's holder and the organizer (templates word their notices by it).
+SEAT_CHANGES: dict[Trigger, str] = {
+    Trigger.BOOKING_CREATED: "booked",
+    Trigger.BOOKING_RESCHEDULED: "rescheduled",
+    Trigger.BOOKING_CANCELLED: "cancelled",
+}
+
+
+@dataclass(frozen=True)
+class SeatChange:
+    """One seat's own event: a booker took, moved into or gave up a seat; the booking itself stays.
+
+    ``key`` names the event within its booking (the event id without the booking uid), so the sends it
+    plans have keys of their own, stable across retries.
+    """
+
+    key: str
+    trigger: Trigger
+    attendee: Attendee
+    cancellation_reason: str | None = None
+
+    @property
+    def change(self) -> str:
+        return SEAT_CHANGES[self.trigger]
+
+
+def seat_change(booking: Booking, trigger: Trigger, event_id: str, extra: dict[str, Any]) -> SeatChange | None:
+    """The seat change an event of ``booking`` is, or None for the booking's own event.
+
+    A seat's event carries ``seatAttendee``; the cancellation of the booking's last seat carries it too but
+    cancels the booking, so it is the booking's own (its rules send to everyone still on it).
+    """
+    seat = extra.get("seatAttendee")
+    if seat is None or trigger not in SEAT_CHANGES or booking.status is BookingStatus.CANCELLED:
+        return None
+    key = event_id.removeprefix(f"{booking.uid}:")
+    reason = extra.get("cancellationReason")
+    return SeatChange(key, trigger, Attendee.model_validate(seat), str(reason) if reason else None)
+
+
+def seat_sends(booking: Booking, change: SeatChange) -> list[PlannedSend]:
+    """The immediate steps a seat's event fires (a seat taken: newEvent; moved in: rescheduleEvent; given up:
+    eventCancelled), due at once; their keys name the seat's event, not the booking's trigger counts."""
+    fired = IMMEDIATE[change.trigger]
+    due = booking.updated_at or booking.created_at
+    return [
+        PlannedSend(f"{KEY_PREFIX}{step_id(w, s)}:{change.key}", due, w, s)
+        for w in booking.event_type.workflows
+        if w.active and w.trigger.type is fired
+        for s in w.steps
+    ]
+
+
+def seat_recipients(booking: Booking, step: ReminderStep, change: SeatChange) -> list[Recipient]:
+    """Who a seat's event reaches: of the attendees only the seat's holder (the other seats hear nothing,
+    nor learn their address); the organizer and fixed addresses as the step says."""
+    seat = change.attendee
+    match step.action:
+        case StepAction.EMAIL_ATTENDEE:
+            return [Recipient(str(seat.email), seat.name, seat.time_zone, "attendee")] if seat.has_mailbox else []
+        case StepAction.SMS_ATTENDEE:
+            return [Recipient(seat.phone_number, seat.name, seat.time_zone, "attendee")] if seat.phone_number else []
+    return recipients(booking, step)
+
+
+def attendee_at(booking: Booking, recipient: Recipient) -> Attendee | None:
+    """The attendee a message to ``recipient`` goes to, found by address (email or phone), never by a name
+    two seats may share; None for the organizer and fixed addresses."""
+    if recipient.role != "attendee":
+        return None
+    address = recipient.address.lower()
+    held = (a for a in booking.attendees if address in (str(a.email).lower(), (a.phone_number or "").lower()))
+    return next(held, None)
 
 
 def channel(step: ReminderStep) -> Channel:

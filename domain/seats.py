@@ -8,7 +8,7 @@ time, so two bookers never both take its last seat.
 from datetime import datetime
 
 from domain.base import CamelModel
-from domain.booking import Attendee, Booking
+from domain.booking import Attendee, Booking, PreviousSlot
 from domain.lifecycle import OPEN_STATUSES, TransitionRefused
 
 
@@ -16,6 +16,9 @@ class AddSeatInput(CamelModel):
     """A booker taking a seat in the slot's booking; ``attendee.seat_uid`` is the new seat's uid."""
 
     attendee: Attendee
+    # A seat moved here from another slot's booking (a seat reschedule): where it was, so the seat's event is
+    # BOOKING_RESCHEDULED naming it, as Cal.com sends for a moved seat (None: a new booker, BOOKING_CREATED).
+    previous: PreviousSlot | None = None
 
 
 class CancelSeatInput(CamelModel):

@@ -155,12 +155,29 @@ async def update(session: AsyncSession, booking: Booking, status_changed: bool) 
         "start": booking.start,
         "end": booking.end,
         "attendee_email": str(booking.attendees[0].email).lower(),
+        "organizer_id": booking.organizer.id,  # an instant meeting's changes when a host accepts
         "updated_at": booking.updated_at or booking.created_at,
         "data": booking.wire(),
     }
     await session.execute(sql_update(table).where(table.c.uid == booking.uid).values(values))
-    if status_changed:
+    if status_changed and booking.instant and booking.status is BookingStatus.ACCEPTED:
+        await _hold_for_accepting_host(session, booking)
+    elif status_changed:
         await holds.set_status(session, booking.uid, booking.status.value, holds_time(booking))
+
+
+async def _hold_for_accepting_host(session: AsyncSession, booking: Booking) -> None:
+    """An instant meeting just accepted: its hold (kept idle while it rang) becomes the accepting host's, and
+    holds their time unless they already have something then (they chose to join: the meeting stands)."""
+    hosts = holding_hosts(booking)
+    await holds.lock_hosts(session, hosts)
+    table = holds.HoldRow.__table__
+    if len(hosts) == 1:  # not collective: the one hold follows the organizer
+        mine = (table.c.uid == booking.uid) & (table.c.kind == holds.BOOKING)
+        await session.execute(sql_update(table).where(mine).values(host_id=booking.organizer.id))
+    now = datetime.now(UTC)
+    clash = await holds.conflicting_kind(session, hosts, booking.start, booking.end, now, ignore=booking.uid)
+    await holds.set_status(session, booking.uid, booking.status.value, clash is None)
 
 
 async def release(session: AsyncSession, uid: str) -> None:

@@ -3,11 +3,12 @@
 The library does the escaping, parameter quoting (a ':' or ';' in a name) and line folding.
 """
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from icalendar import Calendar, Event, vCalAddress
 
-from domain.booking import Booking, BookingStatus
+from domain.booking import Attendee, Booking, BookingStatus
 
 
 def _address(email: str, name: str, **params: str) -> vCalAddress:
@@ -17,9 +18,16 @@ def _address(email: str, name: str, **params: str) -> vCalAddress:
     return address
 
 
-def calendar_invite(booking: Booking, stamp: datetime) -> str:
-    """The booking as an iCalendar REQUEST, or a CANCEL once it is cancelled; same UID, rising SEQUENCE."""
-    cancelled = booking.status in (BookingStatus.CANCELLED, BookingStatus.REJECTED)
+def calendar_invite(
+    booking: Booking, stamp: datetime, attendees: Sequence[Attendee] | None = None, cancelled: bool | None = None
+) -> str:
+    """The booking as an iCalendar REQUEST, or a CANCEL once it is cancelled; same UID, rising SEQUENCE.
+
+    ``attendees``: those the recipient may see (default all); ``cancelled``: a CANCEL for this recipient
+    although the booking goes on (a seat given up).
+    """
+    if cancelled is None:
+        cancelled = booking.status in (BookingStatus.CANCELLED, BookingStatus.REJECTED)
     event = Event()
     event.add("uid", booking.ical_uid)
     event.add("sequence", booking.ical_sequence)
@@ -30,7 +38,7 @@ def calendar_invite(booking: Booking, stamp: datetime) -> str:
     event.add("description", booking.description)
     event.add("location", booking.location or "")
     event.add("organizer", _address(str(booking.organizer.email), booking.organizer.name))
-    for attendee in booking.attendees:
+    for attendee in booking.attendees if attendees is None else attendees:
         event.add("attendee", _address(str(attendee.email), attendee.name, ROLE="REQ-PARTICIPANT"))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     calendar = Calendar()

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.booking import Booking
-from domain.reminder_plan import Recipient
+from domain.reminder_plan import Recipient, SeatChange, attendee_at
 from templates.dayjs import format_dayjs
 
 DATE_FORMAT = "dddd, MMMM D, YYYY"
@@ -38,11 +38,13 @@ def _meeting_url(booking: Booking) -> str:
     return url if url.startswith(("http://", "https://")) else ""
 
 
-def context_for(booking: Booking, recipient: Recipient, links: Links) -> dict[str, Any]:
-    """The template variables for ``recipient`` of a message about ``booking``."""
+def context_for(booking: Booking, recipient: Recipient, links: Links, seat: SeatChange | None = None) -> dict[str, Any]:
+    """The template variables for ``recipient`` of a message about ``booking`` (or about one of its seats:
+    then the attendee, answers and reason are that seat's, whoever receives it)."""
     zone = ZoneInfo(recipient.time_zone)
-    attendee = next((a for a in booking.attendees if recipient.role == "attendee" and a.name == recipient.name), None)
-    attendee = attendee or booking.attendees[0]
+    attendee = seat.attendee if seat is not None else attendee_at(booking, recipient) or booking.attendees[0]
+    # A seat holder's own answers; the booking's are its first booker's, which another seat must not see.
+    answers = attendee.seat_responses if attendee.seat_uid else booking.booking_fields_responses
     attendee_zone = ZoneInfo(attendee.time_zone)
     start, end = booking.start.astimezone(zone), booking.end.astimezone(zone)
     start_attendee, end_attendee = booking.start.astimezone(attendee_zone), booking.end.astimezone(attendee_zone)
@@ -68,18 +70,20 @@ def context_for(booking: Booking, recipient: Recipient, links: Links) -> dict[st
         "event_end_in_attendee_timezone": end_attendee,
         "event_start_time_in_attendee_timezone": format_dayjs(start_attendee, TIME_FORMAT),
         "event_end_time_in_attendee_timezone": format_dayjs(end_attendee, TIME_FORMAT),
-        "additional_notes": str(booking.booking_fields_responses.get("notes") or booking.description or ""),
+        "additional_notes": str(answers.get("notes") or booking.description or ""),
         "meeting_url": _meeting_url(booking),
         "cancel_url": links.booking(booking.uid, "?cancel=true"),
         "reschedule_url": links.booking(booking.uid, "?reschedule=true"),
         "rating_url": links.booking(booking.uid, "?rating=true"),
         "no_show_url": links.booking(booking.uid, "?noShow=true"),
-        "cancellation_reason": booking.cancellation_reason or "",
+        "cancellation_reason": (seat.cancellation_reason if seat else None) or booking.cancellation_reason or "",
         "confirmation_reason": booking.confirmation_reason or "",
         "reschedule_reason": booking.rescheduling_reason or "",
         "recipient_name": recipient.name,
         "recipient_role": recipient.role,
-        "responses": Answers(booking.booking_fields_responses),
+        "responses": Answers(answers),
         "booking_uid": booking.uid,
         "status": booking.status.value,
+        # A seat's own message: "booked", "rescheduled" or "cancelled" ("" for the booking's own messages).
+        "seat_change": seat.change if seat is not None else "",
     }

@@ -115,8 +115,7 @@ class WorkerConsoleOperations:
     async def failed(self, stuck_after_minutes: float, limit: int) -> list[FailedRow]:
         query = FailedQuery(stuck_after=timedelta(minutes=stuck_after_minutes), limit=limit)
         with refusing("the failed-workflow search"):
-            rows = await find_failed(self._client, query, self._db, self._settings.webhooks.schedule)
-        return [FailedRow.model_validate(row.model_dump()) for row in rows]
+            return await find_failed(self._client, query, self._db, self._settings.webhooks.schedule)
 
     async def plan_retry(self, workflow_id: str) -> list[RetryItem]:
         return await self._retry(workflow_id, dry_run=True)

@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from domain import lifecycle, seats
     from domain import search_attributes as search
     from domain.booking import (
+        AcceptInstantInput,
         Attendee,
         Booking,
         BookingInput,
@@ -90,6 +91,7 @@ class BookingWorkflow:
         self._booking: Booking = start.booking
         self._keep_open = timedelta(minutes=start.keep_open_minutes)
         self._previous = start.previous
+        self._instant_token = start.instant_token
         self._lock = asyncio.Lock()
         self._changed = False
         # A continued run took over a created booking; it commits its whole state once to be sure.
@@ -240,12 +242,9 @@ class BookingWorkflow:
         status, triggers = lifecycle.initial_status(self._booking)
         extra: dict[str, Any] = {}
         if self._previous is not None:
-            extra = {
-                "rescheduleUid": self._previous.uid,
-                "rescheduleId": self._previous.id,
-                "rescheduleStartTime": _stamp(self._previous.start),
-                "rescheduleEndTime": _stamp(self._previous.end),
-            }
+            extra = _rescheduled_from(self._previous)
+        if self._instant_token is not None:  # the activity builds connectAndJoinUrl from the public URL
+            extra = {"connectAndJoinToken": self._instant_token}
         await self._commit([(t, extra) for t in triggers], status=status)
         self._created = True
 
@@ -288,6 +287,14 @@ class BookingWorkflow:
             case Action.CLOSE:
                 # Nothing to tell anyone: the workflow simply ends, so no activity is spent on it.
                 self._booking = self._booking.model_copy(update={"done": done})
+            case Action.INSTANT_EXPIRY:
+                seconds = self._booking.event_type.instant_meeting_expiry_time_offset_in_seconds
+                await self._commit(
+                    [(Trigger.BOOKING_CANCELLED, {"requestReschedule": False})],
+                    status=BookingStatus.CANCELLED,
+                    cancellation_reason=f"No host accepted the instant meeting within {seconds} seconds",
+                    done=done,
+                )
 
     async def _check_host_no_show(self, item: AgendaItem, done: list[str]) -> None:
         host = str(self._booking.organizer.email)
@@ -397,7 +404,7 @@ class BookingWorkflow:
                 if isinstance(cause, ApplicationError) and cause.type == "SlotTaken":
                     raise ApplicationError(cause.message, type="SlotTaken", non_retryable=True) from None
                 raise
-            previous = PreviousSlot(uid=old.uid, id=old.id, start=old.start, end=old.end)
+            previous = PreviousSlot.of(old)
             await workflow.start_child_workflow(
                 BookingWorkflow.run,
                 BookingInput(
@@ -447,16 +454,40 @@ class BookingWorkflow:
     def _validate_mark_absent(self, request: MarkAbsentInput) -> None:
         self._validate(lifecycle.check_mark_absent, self._booking, [str(a.email) for a in request.attendees])
 
+    # -- instant meetings (a new update, so no recorded history holds it) ---------------------------
+
+    @workflow.update
+    async def accept_instant(self, request: AcceptInstantInput) -> Booking:
+        """The first host to accept an instant meeting becomes its organizer; INSTANT_MEETING_ACCEPTED fires
+        once (a later acceptance is refused by the check, so it fires nothing)."""
+        async with self._turn():
+            self._check(lifecycle.check_accept_instant, self._booking, request.host.id)
+            await self._commit(
+                [(Trigger.INSTANT_MEETING_ACCEPTED, {})], status=BookingStatus.ACCEPTED, organizer=request.host
+            )
+            return self._booking
+
+    @accept_instant.validator
+    def _validate_accept_instant(self, request: AcceptInstantInput) -> None:
+        self._validate(lifecycle.check_accept_instant, self._booking, request.host.id)
+
     # -- seats (seated event types; new updates, so no recorded history holds them) ------------------
 
     @workflow.update
     async def add_seat(self, request: AddSeatInput) -> Booking:
-        """A booker of this booking's slot takes a seat; BOOKING_CREATED names only them (as Cal.com's)."""
+        """A booker of this booking's slot takes a seat; BOOKING_CREATED names only them (as Cal.com's).
+
+        A seat moved here from another slot's booking fires BOOKING_RESCHEDULED instead, naming where it was.
+        """
         async with self._turn():
             self._check(seats.check_add_seat, self._booking, workflow.now())
             taken = request.attendee
-            created = self._seat_event(Trigger.BOOKING_CREATED, taken, {})
-            await self._commit_seat(created, attendees=[*self._booking.attendees, taken])
+            if request.previous is None:
+                event = self._seat_event(Trigger.BOOKING_CREATED, taken, {})
+            else:
+                extra = _rescheduled_from(request.previous)
+                event = self._seat_event(Trigger.BOOKING_RESCHEDULED, taken, extra, request.previous.uid)
+            await self._commit_seat(event, attendees=[*self._booking.attendees, taken])
             return self._booking
 
     @add_seat.validator
@@ -470,7 +501,11 @@ class BookingWorkflow:
             self._check(seats.check_cancel_seat, self._booking, request.seat_uid)
             gone = seats.seat(self._booking, request.seat_uid)
             assert gone is not None
-            extra = {"requestReschedule": False, "seatAttendee": gone.wire()}
+            extra = {
+                "requestReschedule": False,
+                "cancellationReason": request.cancellation_reason,
+                "seatAttendee": gone.wire(),
+            }
             left = [a for a in self._booking.attendees if a.seat_uid != request.seat_uid]
             if left:
                 cancelled = None if request.moved else self._seat_event(Trigger.BOOKING_CANCELLED, gone, extra)
@@ -488,19 +523,28 @@ class BookingWorkflow:
     def _validate_cancel_seat(self, request: CancelSeatInput) -> None:
         self._validate(seats.check_cancel_seat, self._booking, request.seat_uid)
 
-    def _seat_event(self, trigger: Trigger, seat: Attendee, extra: dict[str, Any]) -> PendingEvent:
-        """A seat's own event: its id names the seat, and its payload only the seat's attendee."""
+    def _seat_event(
+        self, trigger: Trigger, seat: Attendee, extra: dict[str, Any], moved_from: str | None = None
+    ) -> PendingEvent:
+        """A seat's own event: its id names the seat (and the booking it moved from), its payload only the
+        seat's attendee."""
         event_id = f"{self._booking.uid}:{trigger.value}:seat:{seat.seat_uid}"
+        if moved_from is not None:
+            event_id += f":from:{moved_from}"
         return PendingEvent(trigger=trigger, event_id=event_id, extra={**extra, "seatAttendee": seat.wire()})
 
     async def _commit_seat(self, event: PendingEvent | None, **changes: Any) -> None:
-        """``_commit`` for one seat's change: the booking's trigger counts stay as they are, so its reminder
-        rules and CRM sync (which follow the booking's own creation and cancellation) see nothing new; the
-        webhook subscribers get the seat's event."""
+        """``_commit`` for one seat's change: the booking's trigger counts stay as they are, so its own reminder
+        rules (the agenda) see nothing new; the webhook subscribers get the seat's event, the reminder sends
+        its messages (to the seat's holder and the organizer only) and the CRM sync its step (the seat's
+        attendee joins or leaves the booking's meeting)."""
         now = workflow.now()
         self._booking = self._booking.model_copy(update={**changes, "updated_at": now})
         self._changed = True
         await self._save([event] if event is not None else [], now)
+        if event is not None:
+            self._reminders.start_seat(self._booking, event)
+            self._crm.follow(self._booking, [event])
 
     # -- provider events --------------------------------------------------------------------------
 
@@ -548,6 +592,16 @@ class BookingWorkflow:
             return False
         workflow.logger.info("%s ignored: booking %s has closed", what, self._booking.uid)
         return True
+
+
+def _rescheduled_from(previous: PreviousSlot) -> dict[str, Any]:
+    """BOOKING_RESCHEDULED's fields naming where the booking (or seat) was before (Cal.com's reschedule*)."""
+    return {
+        "rescheduleUid": previous.uid,
+        "rescheduleId": previous.id,
+        "rescheduleStartTime": _stamp(previous.start),
+        "rescheduleEndTime": _stamp(previous.end),
+    }
 
 
 def _stamp(moment: Any) -> str:

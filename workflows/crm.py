@@ -16,7 +16,8 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.bookings import PendingEvent
     from activities.crm import CrmAction, CrmActivities, CrmSyncRequest, crm_queue
-    from domain.booking import Booking
+    from domain.booking import Attendee, Booking
+    from domain.reminder_plan import seat_change
     from domain.triggers import Trigger
 
 # Added after the first release: histories recorded before it have no CRM steps.
@@ -45,6 +46,17 @@ ACTIONS: dict[Trigger, CrmAction] = {
 }
 
 
+def _step(booking: Booking, event: PendingEvent) -> tuple[PendingEvent, CrmAction, Attendee | None, str | None]:
+    """The step an event calls for: its action, and for a seat's event the seat's attendee and the booking
+    it moved from."""
+    change = seat_change(booking, event.trigger, event.event_id, event.extra)
+    if change is None:
+        return event, ACTIONS[event.trigger], None, None
+    action = CrmAction.SEAT_CANCELLED if change.change == "cancelled" else CrmAction.SEAT_ADDED
+    moved_from = event.extra.get("rescheduleUid") if change.change == "rescheduled" else None
+    return event, action, change.attendee, moved_from
+
+
 class CrmSyncs:
     """Background CRM steps of one workflow; the workflow ends only when ``idle``."""
 
@@ -52,15 +64,24 @@ class CrmSyncs:
         self._last: dict[str, asyncio.Task[None]] = {}
 
     def follow(self, booking: Booking, events: list[PendingEvent]) -> None:
-        """Start the CRM steps ``events`` call for (nothing unless the event type syncs with a CRM)."""
-        steps = [(e, ACTIONS[e.trigger]) for e in events if e.trigger in ACTIONS]
+        """Start the CRM steps ``events`` call for (nothing unless the event type syncs with a CRM).
+
+        A seat's own event (seated event types) changes who attends the booking's one meeting: its attendee
+        is added to it (a seat taken or moved in, which also leaves the meeting it moved from) or removed.
+        """
+        steps = [_step(booking, e) for e in events if e.trigger in ACTIONS]
         if not steps or not booking.event_type.crm_sync or not workflow.patched(CRM_SYNC_PATCH):
             return
         queue = workflow.info().task_queue
         for provider in booking.event_type.crm_sync:
-            for event, action in steps:
+            for event, action, seat, moved_from in steps:
                 request = CrmSyncRequest(
-                    step_id=f"{event.event_id}:{provider}", provider=provider, action=action, booking=booking
+                    step_id=f"{event.event_id}:{provider}",
+                    provider=provider,
+                    action=action,
+                    booking=booking,
+                    seat=seat,
+                    moved_from=moved_from,
                 )
                 after = self._last.get(provider)
                 self._last[provider] = asyncio.create_task(self._run(after, request, crm_queue(queue, provider)))
@@ -72,7 +93,7 @@ class CrmSyncs:
     async def _run(self, after: asyncio.Task[None] | None, request: CrmSyncRequest, queue: str) -> None:
         if after is not None:
             await after
-        creates = request.action in (CrmAction.CREATED, CrmAction.RESCHEDULED)
+        creates = request.action in (CrmAction.CREATED, CrmAction.RESCHEDULED, CrmAction.SEAT_ADDED)
         try:
             await workflow.execute_activity_method(
                 CrmActivities.sync_booking,

@@ -13,6 +13,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.bookings import PendingEvent
     from activities.messaging import MessagingActivities, StepFiring
     from activities.outgoing import OutgoingMessage
     from domain.booking import Booking
@@ -38,7 +39,16 @@ class ReminderSends:
 
     def start(self, booking: Booking, key: str) -> None:
         """Send the step ``key`` of ``booking`` as it is now (its rendering sees this state)."""
-        self._tasks.append(asyncio.create_task(self._send(booking, key)))
+        self._tasks.append(
+            asyncio.create_task(self._send(StepFiring(booking=booking, key=key, fired_at=workflow.now())))
+        )
+
+    def start_seat(self, booking: Booking, event: PendingEvent) -> None:
+        """Send what a seat's own event (committed with ``booking``) fires: the steps of the rules its trigger
+        starts, to the seat's holder and the organizer only. The booking's trigger counts do not follow a
+        seat's event, so these sends are not items of the agenda; the booking's own rules never see them."""
+        firing = StepFiring(booking=booking, key="", fired_at=workflow.now(), seat_event=event)
+        self._tasks.append(asyncio.create_task(self._send(firing)))
 
     async def finish(self) -> None:
         await asyncio.gather(*self._tasks)
@@ -47,11 +57,11 @@ class ReminderSends:
         """No send is running."""
         return all(task.done() for task in self._tasks)
 
-    async def _send(self, booking: Booking, key: str) -> None:
+    async def _send(self, firing: StepFiring) -> None:
         try:
             messages = await workflow.execute_activity_method(
                 MessagingActivities.prepare_step,
-                StepFiring(booking=booking, key=key, fired_at=workflow.now()),
+                firing,
                 start_to_close_timeout=PREPARE_TIMEOUT,
                 schedule_to_close_timeout=_deadline(),
                 retry_policy=PREPARE_RETRY,
@@ -59,7 +69,8 @@ class ReminderSends:
             await asyncio.gather(*(self._deliver(m) for m in messages))
         except ActivityError as failed:
             # A bug, or a send that outlasted STEP_DEADLINE (other failures are recorded); keep the booking alive.
-            workflow.logger.error("reminder %s of booking %s failed: %s", key, booking.uid, failed.cause)
+            what = firing.seat_event.event_id if firing.seat_event else firing.key
+            workflow.logger.error("reminder %s of booking %s failed: %s", what, firing.booking.uid, failed.cause)
 
     async def _deliver(self, message: OutgoingMessage) -> None:
         await workflow.execute_activity_method(

@@ -6,20 +6,19 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from api.console import session as console_session
 from api.console.deps import CurrentConsoleUser
 from api.console.render import page, public_page, see_other
-from api.context import ApiContext, context
+from api.context import ApiContext, Ctx
 from api.errors import ApiError
 from store import api_keys
 from store import console as console_store
 from store.api_keys import Role
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-Ctx = Annotated[ApiContext, Depends(context)]
 
 STATIC = Path(__file__).parent / "static"
 ASSETS = {"console.css": "text/css", "console.js": "text/javascript", "favicon.svg": "image/svg+xml"}

@@ -9,15 +9,14 @@ event type, or admin); any other uid answers 404, exactly as a booking that does
 """
 
 from datetime import UTC, datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from api.access import Caller, booking_party, manages_booking
 from api.console.deps import CurrentConsoleUser
 from api.console.render import page, temporal_links
-from api.context import ApiContext, context
+from api.context import ApiContext, Ctx
 from api.errors import ApiError
 from domain.base import CamelModel
 from domain.booking import Booking
@@ -34,7 +33,6 @@ from store.delivery_reports import FAILING
 from store.messages import Message, MessageStatus
 
 router = APIRouter(prefix="/console/bookings", include_in_schema=False)
-Ctx = Annotated[ApiContext, Depends(context)]
 
 
 class TimelineEntry(CamelModel):

@@ -10,13 +10,13 @@ is shown beside the mapping it names. The error list is GET /v2/crm/errors' data
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 
 from api.access import Caller
 from api.console.deps import ConsoleAdmin, operations
 from api.console.render import page
-from api.context import ApiContext, context
+from api.context import ApiContext, Ctx
 from api.errors import ApiError
 from api.operations import CrmProvider, MappingProblem
 from domain.base import CamelModel
@@ -24,7 +24,6 @@ from store import config as config_store
 from store import crm as crm_store
 
 router = APIRouter(prefix="/console/crm", include_in_schema=False)
-Ctx = Annotated[ApiContext, Depends(context)]
 PROVIDERS: tuple[CrmProvider, ...] = ("salesforce", "hubspot")
 
 

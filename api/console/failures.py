@@ -10,17 +10,16 @@ Every route here takes an admin; an owner gets 403 and never sees the link.
 
 from typing import Annotated, get_args
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 
 from api.access import Caller
 from api.console.deps import ConsoleAdmin, attempt, operations
 from api.console.render import page, temporal_links
-from api.context import ApiContext, context
+from api.context import ApiContext, Ctx
 from api.operations import ResetDone, ResetPoint, ResetPreview, RetryItem
 
 router = APIRouter(prefix="/console/failures", include_in_schema=False)
-Ctx = Annotated[ApiContext, Depends(context)]
 RESET_POINTS: tuple[ResetPoint, ...] = get_args(ResetPoint)
 
 

@@ -8,21 +8,15 @@ from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from api.access import Caller
 from api.context import ApiContext
+from api.html import template_environment
 
 TEMPLATES = Path(__file__).parent / "templates"
 DEFAULT_TEMPORAL_UI = "http://127.0.0.1:8233"
 
-ENV = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(default=True, default_for_string=True),
-    undefined=StrictUndefined,  # a typo in a template fails its test instead of rendering nothing
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+ENV = template_environment(TEMPLATES)
 
 
 @dataclass(frozen=True)

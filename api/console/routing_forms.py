@@ -10,7 +10,7 @@ only, and an owner posting them is refused (403).
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
@@ -36,14 +36,13 @@ from api.console.form_editor import (
 )
 from api.console.render import page, see_other
 from api.console.workbench import FormProblem, ReplayOutcome, Simulation
-from api.context import ApiContext, context
+from api.context import ApiContext, Ctx
 from api.errors import ApiError, describe
 from domain.routing_forms import Attribute, FormField, RoutingForm
 from store import config as config_store
 from store import routing as routing_store
 
 router = APIRouter(prefix="/console/routing-forms", include_in_schema=False)
-Ctx = Annotated[ApiContext, Depends(context)]
 FORM = "/{form_id}"
 COMMANDS = ("save", "simulate", "replay")
 

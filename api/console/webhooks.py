@@ -11,13 +11,13 @@ event twice.
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.access import Caller
 from api.console.deps import CurrentConsoleUser, attempt, operations
 from api.console.render import page, see_other
-from api.context import ApiContext, context
+from api.context import ApiContext, Ctx
 from api.errors import ApiError
 from api.operations import Refused
 from api.webhooks import owned, update_subscription
@@ -27,7 +27,6 @@ from store import webhooks as store
 from store.delivery_reports import FAILING, DeliveryReport, report
 
 router = APIRouter(prefix="/console/webhooks", include_in_schema=False)
-Ctx = Annotated[ApiContext, Depends(context)]
 
 
 class SubscriptionView(CamelModel):

@@ -14,16 +14,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from api import bookings, slots
 from api.booking_fields import ANSWERED_ELSEWHERE, PHONE_FIELD, allows_phone_only
-from api.context import ApiContext, context
+from api.context import ApiContext, Ctx
 from api.errors import ApiError, describe
 from api.pages.calendar import Link, month_view, parse_start, time_zones, zone_param
 from api.pages.paths import BOOKING_PAGE
@@ -35,7 +35,6 @@ from domain.event_type_calcom import Location
 from store import config, routing
 
 router = APIRouter(include_in_schema=False)
-Ctx = Annotated[ApiContext, Depends(context)]
 
 RESPONSE_ID, RESPONSE_TOKEN = "cal.routingFormResponseId", "cal.routingFormResponseToken"
 # Cal.com's booking field types as the page asks them.

@@ -10,11 +10,10 @@ Cal.com's email links do; ``/reschedule/{uid}`` (Cal.com's reschedule link) lead
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Annotated
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from temporalio.client import WorkflowUpdateFailedError
@@ -22,7 +21,7 @@ from temporalio.service import RPCError
 
 from api import bookings
 from api.booking_commands import existing
-from api.context import ApiContext, context
+from api.context import ApiContext, Ctx
 from api.errors import ApiError, describe
 from api.pages.calendar import Link, month_view, parse_start, time_zones, zone_param
 from api.pages.render import error_page, page, place, see_other
@@ -32,7 +31,6 @@ from domain.booking import Booking
 from store.bookings import holding_hosts
 
 router = APIRouter(include_in_schema=False)
-Ctx = Annotated[ApiContext, Depends(context)]
 # The workflow engine failing under a change: the visitor may try again (the API answers 5xx there too).
 ENGINE_DOWN = (WorkflowUpdateFailedError, RPCError)
 

@@ -6,14 +6,14 @@ id and its one-time booking token, as the API's ``routingRedirectUrl``), shown t
 to the external URL. Each field's problem is shown beside it, in the API's words.
 """
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from api import routing_forms
-from api.context import ApiContext, context
+from api.context import ApiContext, Ctx
 from api.errors import ApiError
 from api.pages.render import Question, error_page, page, place, posted_values, see_other
 from domain.routing_forms import AnswerError, FormField, RoutingForm, validate_answers
@@ -22,7 +22,6 @@ from store import config
 from store import routing as routing_store
 
 router = APIRouter(include_in_schema=False)
-Ctx = Annotated[ApiContext, Depends(context)]
 
 
 def _kind(field: FormField) -> str:

@@ -9,17 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.datastructures import FormData
 
+from api.html import template_environment
+
 TEMPLATES = Path(__file__).parent / "templates"
-ENV = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(default=True, default_for_string=True),
-    undefined=StrictUndefined,  # a typo in a template fails its test instead of rendering nothing
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+ENV = template_environment(TEMPLATES)
 
 
 def _day(moment: date) -> str:

@@ -9,8 +9,10 @@ from typing import TypeVar
 
 from hubspot.crm.associations.v4 import (
     AssociationSpec,
+    BatchInputPublicAssociationMultiArchive,
     BatchInputPublicAssociationMultiPost,
     BatchInputPublicFetchAssociationsBatchRequest,
+    PublicAssociationMultiArchive,
     PublicAssociationMultiPost,
     PublicFetchAssociationsBatchRequest,
     PublicObjectId,
@@ -171,4 +173,19 @@ class HubSpotRecords:
             self._connection.call(
                 f"associate {from_type}→{to_type}",
                 lambda h, r=request: h.crm.associations.v4.batch_api.create(from_type, to_type, r),
+            )
+
+    def dissociate(self, from_type: str, from_id: str, to_type: str, to_ids: Sequence[str]) -> None:
+        """Remove every association of one record with these (idempotent: a missing one stays missing)."""
+        for part in chunks(sorted(set(to_ids))):
+            request = BatchInputPublicAssociationMultiArchive(
+                inputs=[
+                    PublicAssociationMultiArchive(
+                        _from=PublicObjectId(id=from_id), to=[PublicObjectId(id=i) for i in part]
+                    )
+                ]
+            )
+            self._connection.call(
+                f"dissociate {from_type}→{to_type}",
+                lambda h, r=request: h.crm.associations.v4.batch_api.archive(from_type, to_type, r),
             )

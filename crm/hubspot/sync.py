@@ -32,7 +32,7 @@ from crm.hubspot.owners import OwnerIds
 from crm.hubspot.records import HubSpotRecords, Person
 from crm.mappings import API_NAME, FieldMappings, MappingMoment
 from domain.base import CamelModel
-from domain.booking import Booking
+from domain.booking import Attendee, Booking
 
 OWNER = "hubspot_owner_id"
 MEETING_TO_CONTACT = 200
@@ -94,6 +94,24 @@ class HubSpotBookingSync(BlockingBookingSync):
             "hs_internal_meeting_notes": no_show_note(booking),
         }
         return self._update_only(booking, external_id, properties, moment=None)
+
+    def seat_added(self, booking: Booking, external_id: str, seat: Attendee) -> SyncResult:
+        """``on_seat_added``, blocking: the seat's contact (created if allowed) on the meeting, with its
+        company and open deal as the options say, and the booking's contact writes."""
+        contacts = self._contacts(booking, [str(seat.email).lower()] if seat.has_mailbox else [])
+        self._associate(external_id, list(contacts.values()))
+        errors = self._fields.write_person(self._records, booking, "booking", contacts)
+        return SyncResult(external_id=external_id, person_ids=sorted(contacts.values()), errors=errors)
+
+    def seat_removed(self, booking: Booking, external_id: str, seat: Attendee, cancelled: bool) -> SyncResult:
+        """``on_seat_removed``, blocking: the seat's contact leaves the meeting (its company and deal stay, as
+        other seats may share them); a cancelled seat's contact gets the cancellation's writes."""
+        found = {e: c["id"] for e, c in self._records.find_contacts([str(seat.email)]).items()}
+        self._records.dissociate("meetings", external_id, "contacts", list(found.values()))
+        errors: list[SyncError] = []
+        if cancelled and self._options.mappings.select("cancellation", "person"):
+            errors = self._fields.write_person(self._records, booking, "cancellation", found)
+        return SyncResult(external_id=external_id, person_ids=sorted(found.values()), errors=errors)
 
     # -- the meeting -----------------------------------------------------------------------------------
 
@@ -246,9 +264,10 @@ class HubSpotBookingSync(BlockingBookingSync):
             emails += [str(g) for g in booking.guests]
         return list(dict.fromkeys(e.lower() for e in emails))
 
-    def _contacts(self, booking: Booking) -> dict[str, str]:
-        """``{email: contact id}`` for everyone on the booking, creating missing contacts if allowed."""
-        emails = self._emails(booking)
+    def _contacts(self, booking: Booking, emails: list[str] | None = None) -> dict[str, str]:
+        """``{email: contact id}`` for everyone on the booking (or these lower-cased ``emails`` of it), creating
+        missing contacts if allowed."""
+        emails = self._emails(booking) if emails is None else emails
         records = self._records.find_contacts(emails, [OWNER])
         found = {e: c["id"] for e, c in records.items()}
         names = {str(a.email).lower(): a.name for a in booking.attendees}

@@ -18,10 +18,10 @@ from crm.mappings import FieldMapping, MappingMoment, MappingObject
 from crm.salesforce.accounts import AccountFetcher
 from crm.salesforce.connection import SalesforceConnection
 from crm.salesforce.owner import SettingsSource
-from crm.salesforce.people import Person, ensure_person
+from crm.salesforce.people import Person, ensure_person, find_people
 from crm.salesforce.settings import SalesforceSettings
 from crm.salesforce.writes import write
-from domain.booking import Booking
+from domain.booking import Attendee, Booking
 
 
 def event_fields(booking: Booking) -> dict[str, Any]:
@@ -168,6 +168,63 @@ class SalesforceBookingSync(BlockingBookingSync):
         if who:
             self._write_person(booking, s, "cancellation", Person(who, person_object(who)), errors)
         return SyncResult(external_id=external_id, person_ids=[who] if who else [], deleted=deleted, errors=errors)
+
+    def seat_added(self, booking: Booking, external_id: str, seat: Attendee) -> SyncResult:
+        """The seat's Contact or Lead (found or created as for a booking's attendee) is related to the Event
+        (an EventRelation, as Shared Activities relates several people to one Event), then the booking's
+        person writes."""
+        s = self.settings_for(booking)
+        errors: list[SyncError] = []
+        owner_id = self._user_id(str(booking.organizer.email))
+        fuzzy = self.conn.credential.fuzzy_domain_matching
+        person = ensure_person(self.conn, self.fetcher, booking, seat, s, owner_id, fuzzy)
+        if person is None:
+            return SyncResult(external_id=external_id)
+        if self.conn.get("Event", external_id).get("WhoId") != person.id and not self._relations(
+            external_id, [person.id]
+        ):
+            relation = {
+                "EventId": external_id,
+                "RelationId": person.id,
+                "IsParent": True,
+                "IsWhat": False,
+                "IsInvitee": False,
+            }
+            write(self.conn, "EventRelation", None, relation, {}, errors)
+        self._write_person(booking, s, "booking", person, errors, owner_id)
+        return SyncResult(external_id=external_id, person_ids=[person.id], errors=errors)
+
+    def seat_removed(self, booking: Booking, external_id: str, seat: Attendee, cancelled: bool) -> SyncResult:
+        """The seat's people leave the Event: their EventRelations are deleted, and if one was the Event's
+        WhoId, the person of the booking's first remaining attendee takes its place. A cancelled seat's person
+        then gets the cancellation's person writes."""
+        s = self.settings_for(booking)
+        errors: list[SyncError] = []
+        found = find_people(self.conn, str(seat.email), s)
+        people = [Person(r["Id"], obj) for obj, rows in found.items() for r in rows]
+        ids = [p.id for p in people]
+        for relation in self._relations(external_id, ids) if ids else []:
+            self.conn.delete("EventRelation", relation)
+        if self.conn.get("Event", external_id).get("WhoId") in ids:
+            self.conn.update("Event", external_id, {"WhoId": self._first_remaining(booking, s, ids)})
+        if cancelled:
+            for p in people[:1]:
+                self._write_person(booking, s, "cancellation", p, errors)
+        return SyncResult(external_id=external_id, person_ids=ids, errors=errors)
+
+    def _relations(self, event_id: str, person_ids: list[str]) -> list[str]:
+        """The ids of the Event's EventRelations to these people."""
+        soql = format_soql("SELECT Id FROM EventRelation WHERE EventId = {} AND RelationId IN {}", event_id, person_ids)
+        return [r["Id"] for r in self.conn.query(soql)]
+
+    def _first_remaining(self, booking: Booking, s: SalesforceSettings, leaving: list[str]) -> str | None:
+        """The person record of the first attendee still on the booking (None: the Event keeps no WhoId)."""
+        for attendee in booking.attendees:
+            found = find_people(self.conn, str(attendee.email), s)
+            ids = [r["Id"] for rows in found.values() for r in rows if r["Id"] not in leaving]
+            if ids:
+                return ids[0]
+        return None
 
     def no_show(self, booking: Booking, external_id: str) -> SyncResult:
         """Write whether the Event's person (WhoId) was absent to the configured boolean Event field."""

@@ -7,6 +7,7 @@
 from collections.abc import Callable
 from datetime import UTC, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from domain.booking import Booking
 from domain.triggers import Trigger
@@ -25,6 +26,16 @@ _SCHEDULING_TYPES = {"collective": "COLLECTIVE", "roundRobin": "ROUND_ROBIN", "m
 def booker_url(extra: dict[str, Any]) -> str:
     """The ``bookerUrl`` the caller passed, else the default."""
     return extra.get("bookerUrl") or DEFAULT_BOOKER_URL
+
+
+def connect_and_join_url(booking: Booking, extra: dict[str, Any]) -> str:
+    """Where a host accepts an instant meeting: the deployment's page (api/pages/connect_and_join.py, in the
+    console, where hosts sign in) with the meeting's one-time token (``connectAndJoinToken``, from the
+    workflow); else a caller's own URL, or the booking's uid for a sample."""
+    site = booker_url(extra).rstrip("/")
+    if token := extra.get("connectAndJoinToken"):
+        return f"{site}/console/connect-and-join?{urlencode({'token': token})}"
+    return extra.get("connectAndJoinUrl") or f"{site}/connect-and-join?uid={booking.uid}"
 
 
 def catalogue(booking: Booking, shape: Shape, extra: dict[str, Any]) -> dict[str, Callable[[], Any]]:
@@ -86,12 +97,11 @@ def catalogue(booking: Booking, shape: Shape, extra: dict[str, Any]) -> dict[str
 
 def trigger_fields(trigger: Trigger, booking: Booking, extra: dict[str, Any]) -> dict[str, Any]:
     """Fields that only some triggers carry, mostly from the workflow's ``extra``."""
-    site = booker_url(extra)
     fields: dict[str, Any] = {
         "triggerEvent": trigger.value,
         "bookingUid": booking.uid,
         "eventTypeTitle": booking.event_type.title,
-        "connectAndJoinUrl": extra.get("connectAndJoinUrl") or f"{site}/connect-and-join?uid={booking.uid}",
+        "connectAndJoinUrl": connect_and_join_url(booking, extra),
         "downloadLink": extra.get("downloadLink"),
         "downloadLinks": extra.get("downloadLinks"),
         "participants": [{"email": str(j.email), "joinedAt": stamp_ms(j.joined_at)} for j in booking.joins],

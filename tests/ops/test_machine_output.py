@@ -4,19 +4,19 @@ print ids whole however narrow the screen."""
 import json
 from datetime import UTC, datetime
 
+from api.operations import FailedRow
 from domain.booking import BookingEvent
 from store import crm, events
 from store.crm import CrmSyncErrorRecord
 from testkit.stack import event_type, seed
 from tests.ops.support import bookflow, cli_env, committed_bookings, ops_stack, outbox_settings
-from worker.ops.failures import FailedWorkflow
 from worker.ops.render import failed_table, wide_enough
 
 LONG_ID = "e5acf5ad5dc04b938ce19cd7b7bdfa7b"
 
 
 def test_a_narrow_table_keeps_every_id_whole_on_one_line():
-    row = FailedWorkflow(
+    row = FailedRow(
         workflow_id=f"delivery:{LONG_ID}:BOOKING_CREATED:0:{LONG_ID}",
         run_id=None,
         booking_uid=LONG_ID,

@@ -1,7 +1,8 @@
 """Two `bookflow worker` processes: a kill -9 of one leaves timed events on time; SIGTERM drains a worker.
 
-The lateness bound here is generous (the figure, 2 s at p99, is `python -m bench failover`'s), but below the
-10 s a killed worker's workflows would wait with Temporal's default sticky-queue and task timeouts.
+Issue 14's bound: MEETING_STARTED at most 2 s late at p99 when one of two workers dies just before a batch of
+meetings starts (with Temporal's default sticky-queue and task timeouts its workflows would wait 10 s).
+`python -m bench failover` measures the same scenario with a larger batch.
 """
 
 import asyncio
@@ -14,13 +15,13 @@ from temporalio.testing import WorkflowEnvironment
 
 from store.db import Database
 from testkit.batch import seed_batch, start_batch
-from testkit.failover import kill_one_of_two
+from testkit.failover import kill_one_of_two, traces
 from testkit.processes import process_env, spawned_worker
 from testkit.server import LoopbackServer, Reply, Request
 from testkit.stack import eventually, running_api
 
 BOOKINGS = 20
-LATENESS_BOUND = timedelta(seconds=6)
+LATENESS_P99 = timedelta(seconds=2)
 
 
 def _env(temporal_env: WorkflowEnvironment, db: Database, task_queue: str, data_dir: Path) -> dict[str, str]:
@@ -34,7 +35,10 @@ async def test_a_killed_worker_leaves_meetings_starting_on_time(
     run = await kill_one_of_two(temporal_env.client, pg_db, task_queue, tmp_path, BOOKINGS)
     assert set(run.started) == set(run.uids) and set(run.started.values()) == {1}, run.started  # all, once each
     assert run.lateness[0] >= timedelta(0), run.lateness
-    assert run.lateness[-1] <= LATENESS_BOUND, [round(late.total_seconds(), 2) for late in run.lateness]
+    # Each meeting's timer, workflow task and timeouts, from its history: the killed worker held some of them.
+    found = await traces(temporal_env.client, run)
+    assert any("sticky" in t.timeouts for t in found), found
+    assert run.lateness_at(99) <= LATENESS_P99, found
 
 
 async def test_sigterm_stops_polling_and_lets_the_activity_in_flight_finish(

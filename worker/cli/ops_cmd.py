@@ -10,6 +10,7 @@ import typer
 from temporalio.client import Client, WorkflowExecution
 from temporalio.service import RPCError
 
+from api.operations import FailedRow
 from store.db import Database
 from worker.cli.common import DataDir, fail, settings
 from worker.cli.output import AsJson, echo_json
@@ -17,7 +18,7 @@ from worker.ops import render, repair
 from worker.ops import replay as replays
 from worker.ops.doctor import run_checks
 from worker.ops.explain import explain
-from worker.ops.failures import FailedQuery, FailedWorkflow, find_failed
+from worker.ops.failures import FailedQuery, find_failed
 from worker.ops.history import NoResetPoint
 from worker.ops.kinds import Kind
 from worker.ops.repair import ResetTo
@@ -69,7 +70,7 @@ def failed(
     query = FailedQuery(moment, kind, event_type, timedelta(seconds=stuck_after), limit)
     s = settings(data_dir)
 
-    async def find(client: Client) -> list[FailedWorkflow]:
+    async def find(client: Client) -> list[FailedRow]:
         db = Database(s.database, s.secret_keys())
         try:
             return await find_failed(client, query, db, s.webhooks.schedule)

@@ -5,10 +5,9 @@ import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from pydantic import ConfigDict
 from temporalio.client import Client, WorkflowExecution
 
-from domain.base import CamelModel
+from api.operations import FailedRow
 from domain.webhooks import DeliveryStatus
 from store import webhooks as webhook_store
 from store.db import Database
@@ -19,24 +18,6 @@ from worker.ops.kinds import Kind, booking_uid_of, kind_of, types_clause
 CLOSED_BADLY = "ExecutionStatus IN ('Failed', 'TimedOut', 'Terminated')"
 # describe() calls in flight at once while looking for stuck workflows.
 DESCRIBE_CONCURRENCY = 8
-
-
-class FailedWorkflow(CamelModel):
-    """One row of `bookflow ops failed` (and one object of its --json array)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    workflow_id: str
-    run_id: str | None  # None for a delivery found through the store
-    booking_uid: str | None
-    kind: str
-    # FAILED, TIMED_OUT, TERMINATED, RETRYING (still running, an activity or a delivery keeps failing),
-    # or ABANDONED (a delivery whose subscription was switched off)
-    state: str
-    since: datetime
-    attempts: int
-    error: str
-    activity: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,12 +53,12 @@ async def _is_latest_run(client: Client, execution: WorkflowExecution) -> bool:
     return (await client.get_workflow_handle(execution.id).describe()).run_id == execution.run_id
 
 
-async def _closed_row(client: Client, execution: WorkflowExecution) -> FailedWorkflow | None:
+async def _closed_row(client: Client, execution: WorkflowExecution) -> FailedRow | None:
     if not await _is_latest_run(client, execution):
         return None
     history = await client.get_workflow_handle(execution.id, run_id=execution.run_id).fetch_history()
     state = execution.status.name if execution.status else "FAILED"
-    return FailedWorkflow(
+    return FailedRow(
         workflow_id=execution.id,
         run_id=execution.run_id,
         booking_uid=booking_uid_of(execution),
@@ -89,7 +70,7 @@ async def _closed_row(client: Client, execution: WorkflowExecution) -> FailedWor
     )
 
 
-async def stuck_row(client: Client, execution: WorkflowExecution, stuck_after: timedelta) -> FailedWorkflow | None:
+async def stuck_row(client: Client, execution: WorkflowExecution, stuck_after: timedelta) -> FailedRow | None:
     """A row for a running workflow whose activity or workflow task keeps failing, else None."""
     handle = client.get_workflow_handle(execution.id, run_id=execution.run_id)
     raw = (await handle.describe()).raw_description
@@ -113,7 +94,7 @@ async def stuck_row(client: Client, execution: WorkflowExecution, stuck_after: t
         if now - since < stuck_after:
             return None
         error = hist.describe_failure(activity.last_failure)
-        return FailedWorkflow(
+        return FailedRow(
             **base, since=since, attempts=activity.attempt, error=error, activity=activity.activity_type.name
         )
     assert task is not None
@@ -121,10 +102,10 @@ async def stuck_row(client: Client, execution: WorkflowExecution, stuck_after: t
     if now - since < stuck_after:
         return None
     error = hist.last_workflow_task_failure(history) or "the workflow task keeps failing"
-    return FailedWorkflow(**base, since=since, attempts=task.attempt, error=error, activity="(workflow task)")
+    return FailedRow(**base, since=since, attempts=task.attempt, error=error, activity="(workflow task)")
 
 
-def _delivery_row(report: DeliveryReport, query: FailedQuery, now: datetime) -> FailedWorkflow | None:
+def _delivery_row(report: DeliveryReport, query: FailedQuery, now: datetime) -> FailedRow | None:
     """A row for a delivery retrying longer than ``stuck_after``, or one that ended undelivered."""
     if query.event_type_id is not None and report.event_type_id != query.event_type_id:
         return None
@@ -136,7 +117,7 @@ def _delivery_row(report: DeliveryReport, query: FailedQuery, now: datetime) -> 
         since = report.last_attempt_at or report.created_at
         if query.since is not None and since < query.since:
             return None
-    return FailedWorkflow(
+    return FailedRow(
         workflow_id=report.workflow_id,
         run_id=None,
         booking_uid=report.booking_uid,
@@ -149,7 +130,7 @@ def _delivery_row(report: DeliveryReport, query: FailedQuery, now: datetime) -> 
     )
 
 
-async def delivery_rows(db: Database, query: FailedQuery, schedule: list[float]) -> list[FailedWorkflow]:
+async def delivery_rows(db: Database, query: FailedQuery, schedule: list[float]) -> list[FailedRow]:
     """Deliveries retrying past ``stuck_after`` and those that ended undelivered, from the store.
 
     Their workflows look healthy to Temporal (an HTTP failure is an outcome, not an activity failure),
@@ -166,18 +147,18 @@ async def delivery_rows(db: Database, query: FailedQuery, schedule: list[float])
 
 async def find_failed(
     client: Client, query: FailedQuery, db: Database | None = None, schedule: list[float] | None = None
-) -> list[FailedWorkflow]:
+) -> list[FailedRow]:
     """Failed, timed-out and terminated workflows (latest runs only) plus stuck running ones, newest
     first; with ``db``, also deliveries retrying past ``stuck_after`` or ended undelivered."""
     closed = await _executions(client, visibility_query(query, CLOSED_BADLY, "CloseTime"), query.limit)
     running = await _executions(client, visibility_query(query, "ExecutionStatus = 'Running'", None), query.limit)
     gate = asyncio.Semaphore(DESCRIBE_CONCURRENCY)
 
-    async def closed_row(execution: WorkflowExecution) -> FailedWorkflow | None:
+    async def closed_row(execution: WorkflowExecution) -> FailedRow | None:
         async with gate:
             return await _closed_row(client, execution)
 
-    async def running_row(execution: WorkflowExecution) -> FailedWorkflow | None:
+    async def running_row(execution: WorkflowExecution) -> FailedRow | None:
         async with gate:
             return await stuck_row(client, execution, query.stuck_after)
 

@@ -7,8 +7,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from api.operations import FailedRow
 from worker.ops.explain import Explanation, Problem
-from worker.ops.failures import FailedWorkflow
 
 
 def _when(moment: datetime | None) -> str:
@@ -29,7 +29,7 @@ def text_column(table: Table, header: str) -> None:
     table.add_column(header, overflow="fold", ratio=1, max_width=TEXT_WIDTH)
 
 
-def failed_table(rows: list[FailedWorkflow]) -> Table:
+def failed_table(rows: list[FailedRow]) -> Table:
     table = Table(title=f"{len(rows)} failed or stuck workflow(s), newest first", title_justify="left")
     id_column(table, "workflow id", [r.workflow_id for r in rows])
     id_column(table, "booking uid", [r.booking_uid or "-" for r in rows])
