@@ -107,7 +107,7 @@ class CrmActivities:
         booking = request.booking
         live = current if current and not current.deleted else None
         if request.seat is not None:
-            return await self._run_seat(request, request.seat, live, context)
+            return await self._run_seat(request, request.seat, live, context, opened=current is None)
         if request.action in (CrmAction.CANCELLED, CrmAction.NO_SHOW) and live is None:
             return None, []  # never synced (no record was made) or already deleted: nothing to change
         if request.action in (CrmAction.CREATED, CrmAction.RESCHEDULED) and current is not None:
@@ -118,11 +118,18 @@ class CrmActivities:
         return await self._guarded(request.action, _call(sync, request.action, booking, previous, live))
 
     async def _run_seat(
-        self, request: CrmSyncRequest, seat: Attendee, live: CrmRecord | None, context: Mapping[str, Any]
+        self,
+        request: CrmSyncRequest,
+        seat: Attendee,
+        live: CrmRecord | None,
+        context: Mapping[str, Any],
+        opened: bool = False,
     ) -> tuple[SyncResult | None, list[SyncError]]:
         """A seat's step: its attendee joins (or leaves) the meeting of the booking, which keeps its record.
 
-        A seat moved in leaves the meeting of the booking it moved from first (that booking goes on).
+        A seat moved in leaves the meeting of the booking it moved from first (that booking goes on). A seat
+        that moved to an empty slot opened a booking of its own (``opened``: no record yet, the seat its only
+        attendee): its step makes that booking's meeting.
         """
         assert self._client is not None
         booking = request.booking
@@ -135,6 +142,9 @@ class CrmActivities:
                 _, errors = await self._guarded(
                     request.action, sync.on_seat_removed(booking, left.external_id, seat, False)
                 )
+        if live is None and opened and request.action is CrmAction.SEAT_ADDED and booking.attendees == [seat]:
+            result, more = await self._guarded(CrmAction.CREATED, sync.on_created(booking))
+            return result, [*errors, *more]
         if live is None:
             return None, errors  # the booking's meeting was never made (or is gone): nothing to join or leave
         if request.action is CrmAction.SEAT_ADDED:

@@ -67,6 +67,7 @@ from activities.webhook_send import (
 from activities.webhook_send import content_of as _content
 from domain.base import CamelModel
 from domain.booking import Booking, BookingEvent
+from domain.triggers import Trigger
 from domain.webhooks import (
     Delivery,
     DeliveryInput,
@@ -135,16 +136,21 @@ class WebhookDispatcher:
         return _ANY_SUBSCRIBER
 
     def wanted(self, booking: Booking, events: list[BookingEvent], screened: bool) -> list[BookingEvent]:
-        """All the events when some subscription is in scope (``dispatch`` matches triggers), else none."""
-        return events if screened else []
+        """All the events when some subscription is in scope (``dispatch`` matches triggers), else none but
+        INSTANT_MEETING, which rings every host's own subscriptions (the screen sees only the organizer's)."""
+        return events if screened else [e for e in events if e.trigger == Trigger.INSTANT_MEETING.value]
 
     async def dispatch(self, event: BookingEvent) -> None:
-        """Deliver ``event`` to every subscriber (EventDispatcher)."""
+        """Deliver ``event`` to every subscriber (EventDispatcher); INSTANT_MEETING to every host's too."""
         async with self._db.sessions() as session:
-            organizer, event_type = event.organizer_id, event.event_type_id
-            if organizer is None and (booking := await bookings.get(session, event.booking_uid)) is not None:
-                organizer, event_type = booking.organizer.id, booking.event_type.id
-            subscribers = await store.subscribers_for(session, event.trigger, organizer, event_type)
+            organizer, event_type, hosts = event.organizer_id, event.event_type_id, []
+            ringing = event.trigger == Trigger.INSTANT_MEETING.value
+            if organizer is None or ringing:
+                booking = await bookings.get(session, event.booking_uid)
+                if booking is not None:
+                    organizer, event_type = booking.organizer.id, booking.event_type.id
+                    hosts = [h.user_id for h in booking.event_type.hosts] if ringing else []
+            subscribers = await store.subscribers_for(session, event.trigger, organizer, event_type, hosts)
             ids = [delivery_id(event.event_id, sub.id) for sub in subscribers]
             known = await store.deliveries_by_id(session, ids) if ids else {}
         drafts = [

@@ -8,7 +8,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api.booking_commands import BOOKING_WORKFLOW
 from domain import search_attributes as search
-from domain.booking import Booking, BookingInput
+from domain.booking import Booking, BookingInput, PreviousSlot
 
 # A start that Temporal has not answered by then is given up (the reconciler finishes it if it landed).
 START_TIMEOUT = timedelta(seconds=10)
@@ -20,11 +20,18 @@ TASK_TIMEOUT = timedelta(seconds=5)
 
 
 async def start_booking(
-    client: Client, booking: Booking, task_queue: str, keep_open_minutes: float, instant_token: str | None = None
+    client: Client,
+    booking: Booking,
+    task_queue: str,
+    keep_open_minutes: float,
+    instant_token: str | None = None,
+    previous: PreviousSlot | None = None,
 ) -> bool:
     """Start ``booking``'s workflow (id = its uid); False when it had been started already.
 
     ``instant_token``: an instant meeting's connect-and-join token, which its INSTANT_MEETING carries.
+    ``previous``: the booking a seat moved from to open ``booking`` (its first event is then the seat's
+    BOOKING_RESCHEDULED).
 
     A workflow of that id that ran and ended is never started a second time (REJECT_DUPLICATE), so a
     late retry cannot bring a finished booking back to life.
@@ -32,7 +39,9 @@ async def start_booking(
     try:
         await client.start_workflow(
             BOOKING_WORKFLOW,
-            BookingInput(booking=booking, keep_open_minutes=keep_open_minutes, instant_token=instant_token),
+            BookingInput(
+                booking=booking, keep_open_minutes=keep_open_minutes, instant_token=instant_token, previous=previous
+            ),
             id=booking.uid,
             task_queue=task_queue,
             search_attributes=search.for_booking(booking),

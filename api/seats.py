@@ -176,7 +176,8 @@ async def _open_slot(ctx: ApiContext, current: Booking, moving: Attendee, start:
             raise ApiError(409, f"start: {start.isoformat()} was taken while seat {moving.seat_uid} moved") from None
         return joined
     try:
-        await start_booking(ctx.temporal, booking, ctx.task_queue, ctx.keep_open_minutes)
+        moved_from = PreviousSlot.of(current)
+        await start_booking(ctx.temporal, booking, ctx.task_queue, ctx.keep_open_minutes, previous=moved_from)
     except Exception:
         async with ctx.db.transaction() as session:
             await bookings.release(session, booking.uid)

@@ -9,7 +9,7 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import DateTime, String, select
+from sqlalchemy import DateTime, String, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -45,3 +45,22 @@ async def booking_for(session: AsyncSession, token: str, now: datetime) -> str |
     if row is None or as_utc(row.expires_at) <= now:
         return None
     return row.booking_uid
+
+
+async def replace(session: AsyncSession, booking_uid: str, token: str, now: datetime) -> str | None:
+    """A new ``token`` for ``booking_uid`` in place of the one it had (whose plaintext is lost), valid as long;
+    the previous digest, for ``restore``, or None when the booking had no token."""
+    row = await session.scalar(select(InstantTokenRow).where(InstantTokenRow.booking_uid == booking_uid))
+    if row is None:
+        return None
+    previous, expires_at = row.digest, row.expires_at
+    await session.execute(delete(InstantTokenRow).where(InstantTokenRow.booking_uid == booking_uid))
+    await save(session, booking_uid, token, now, as_utc(expires_at))
+    return previous
+
+
+async def restore(session: AsyncSession, booking_uid: str, digest: str) -> None:
+    """Put back the token ``replace`` took away (its workflow had been started with it after all)."""
+    row = await session.scalar(select(InstantTokenRow).where(InstantTokenRow.booking_uid == booking_uid))
+    if row is not None:
+        row.digest = digest

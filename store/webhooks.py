@@ -164,22 +164,30 @@ async def deactivate(session: AsyncSession, subscription_id: str, at: datetime) 
 
 
 async def subscribers_for(
-    session: AsyncSession, trigger: str, organizer_id: int | None, event_type_id: int | None
+    session: AsyncSession,
+    trigger: str,
+    organizer_id: int | None,
+    event_type_id: int | None,
+    users: Collection[int] = (),
 ) -> list[Subscription]:
-    """Active subscriptions to ``trigger`` that cover this organizer or event type, one per URL."""
-    rows = await session.scalars(select(SubscriptionRow).where(covering(organizer_id, event_type_id)))
+    """Active subscriptions to ``trigger`` that cover this organizer or event type, or any of ``users`` (an
+    instant meeting rings every host), one per URL."""
+    rows = await session.scalars(select(SubscriptionRow).where(covering(organizer_id, event_type_id, users)))
     # Trigger lists are JSON; filtering them here keeps the query portable across SQLite and PostgreSQL.
     return dedupe_by_url([_subscription(session, r) for r in rows if trigger in r.triggers])
 
 
-def covering(organizer_id: Any, event_type_id: Any) -> Any:
-    """Active subscriptions in scope: instance-wide, the organizer's own, or the event type's.
+def covering(organizer_id: Any, event_type_id: Any, users: Collection[int] = ()) -> Any:
+    """Active subscriptions in scope: instance-wide, the organizer's own (and ``users``' own), or the event
+    type's.
 
     The ids may be columns (a commit's "anything to do?" correlates them with the booking's row).
     """
     scopes = [SubscriptionRow.user_id.is_(None) & SubscriptionRow.event_type_id.is_(None)]
     if organizer_id is not None:
         scopes.append((SubscriptionRow.user_id == organizer_id) & SubscriptionRow.event_type_id.is_(None))
+    if users:
+        scopes.append(SubscriptionRow.user_id.in_(sorted(set(users))) & SubscriptionRow.event_type_id.is_(None))
     if event_type_id is not None:
         scopes.append(SubscriptionRow.event_type_id == event_type_id)
     return SubscriptionRow.active.is_(True) & or_(*scopes)

@@ -21,7 +21,7 @@ from api import routing_bookings
 from api.booking_start import START_TIMEOUT, start_booking
 from api.payload_limits import payload_refused
 from domain.booking import Booking
-from store import orphans
+from store import instant, orphans
 from store.db import Database
 
 log = logging.getLogger("bookflow.orphans")
@@ -31,9 +31,24 @@ GRACE = START_TIMEOUT * 2
 INTERVAL = timedelta(seconds=5)
 
 
+async def _mint(db: Database, booking: Booking) -> tuple[str, str] | None:
+    """An orphaned instant meeting's new connect-and-join token (the API's died with it; the store keeps only
+    its digest) and the digest it replaced; None for any other booking."""
+    if not booking.instant:
+        return None
+    token = instant.new_token()
+    async with db.transaction() as session:
+        previous = await instant.replace(session, booking.uid, token, datetime.now(UTC))
+    return None if previous is None else (token, previous)
+
+
 async def _adopt(client: Client, db: Database, booking: Booking, task_queue: str, keep_open_minutes: float) -> str:
+    minted = await _mint(db, booking)
     try:
-        started = await start_booking(client, booking, task_queue, keep_open_minutes)
+        started = await start_booking(client, booking, task_queue, keep_open_minutes, minted[0] if minted else None)
+        if not started and minted is not None:  # a late API started it with its own token: that one stands
+            async with db.transaction() as session:
+                await instant.restore(session, booking.uid, minted[1])
     except Exception as failed:
         if not payload_refused(failed):
             raise

@@ -47,7 +47,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.routing_responses import BookedFromResponse, response_workflow_id
     from domain.seats import AddSeatInput, CancelSeatInput
     from domain.triggers import Trigger
-    from workflows.crm import CrmSyncs
+    from workflows.crm import INSTANT_ACCEPT_PATCH, CrmSyncs
     from workflows.reminders import ReminderSends
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
@@ -65,6 +65,8 @@ JOINS_PATCH = "joins-once-per-participant"
 CHANGES_PATCH = "commit-changed-fields"
 # A long history continues as new when the server suggests it (recorded histories never did).
 CONTINUE_PATCH = "continue-as-new"
+# A seat moved to an empty slot starts the booking it opens with ``previous`` (recorded starts never did so).
+SEAT_OPENED_PATCH = "seat-opened-booking"
 
 
 def _refusal(error: TransitionRefused) -> ApplicationError:
@@ -191,9 +193,17 @@ class BookingWorkflow:
     def state(self) -> Booking:
         return self._booking
 
-    async def _commit(self, events: list[tuple[Trigger, dict[str, Any]]], **changes: Any) -> None:
-        """Apply ``changes`` to the booking, then save it and fire ``events`` through one activity."""
+    async def _commit(
+        self, events: list[tuple[Trigger, dict[str, Any]]], counted: tuple[Trigger, ...] = (), **changes: Any
+    ) -> None:
+        """Apply ``changes`` to the booking, then save it and fire ``events`` through one activity.
+
+        ``counted`` triggers are counted as fired without an event of their own: the reminder rules they start
+        become due (the agenda derives them from the counts) while no webhook subscriber hears of them.
+        """
         counts = dict(self._booking.trigger_counts)
+        for trigger in counted:
+            counts[trigger.value] = counts.get(trigger.value, 0) + 1
         pending = []
         for trigger, extra in events:
             n = counts.get(trigger.value, 0)
@@ -240,12 +250,32 @@ class BookingWorkflow:
 
     async def _create(self) -> None:
         status, triggers = lifecycle.initial_status(self._booking)
+        moved_seat = self._previous is not None and self._booking.from_reschedule is None
+        if moved_seat and workflow.patched(SEAT_OPENED_PATCH):
+            await self._create_for_moved_seat(self._previous, status)
+            return
         extra: dict[str, Any] = {}
         if self._previous is not None:
             extra = _rescheduled_from(self._previous)
         if self._instant_token is not None:  # the activity builds connectAndJoinUrl from the public URL
             extra = {"connectAndJoinToken": self._instant_token}
         await self._commit([(t, extra) for t in triggers], status=status)
+        self._created = True
+
+    async def _create_for_moved_seat(self, previous: PreviousSlot | None, status: BookingStatus) -> None:
+        """A seat moved from ``previous`` to a slot without a booking opened this one (api.seats): its first
+        event is the seat's BOOKING_RESCHEDULED naming where it was, as a seat moved into an existing booking
+        fires (``add_seat``); the seat's messages and CRM step follow from it (its attendee leaves the old
+        booking's meeting, and this booking's meeting is made).
+
+        Only such starts carry ``previous`` without ``from_reschedule`` (a reschedule's new booking has both),
+        so no recorded history reaches this path.
+        """
+        assert previous is not None
+        (seat,) = self._booking.attendees
+        event = self._seat_event(Trigger.BOOKING_RESCHEDULED, seat, _rescheduled_from(previous), previous.uid)
+        await self._commit_seat(event, status=status)
+        self._index_status()
         self._created = True
 
     async def _tell_routing_response(self, form_filler_id: str) -> None:
@@ -462,9 +492,17 @@ class BookingWorkflow:
         once (a later acceptance is refused by the check, so it fires nothing)."""
         async with self._turn():
             self._check(lifecycle.check_accept_instant, self._booking, request.host.id)
-            await self._commit(
-                [(Trigger.INSTANT_MEETING_ACCEPTED, {})], status=BookingStatus.ACCEPTED, organizer=request.host
-            )
+            if not workflow.patched(INSTANT_ACCEPT_PATCH):  # recorded histories: the event alone
+                await self._commit(
+                    [(Trigger.INSTANT_MEETING_ACCEPTED, {})], status=BookingStatus.ACCEPTED, organizer=request.host
+                )
+                return self._booking
+            # The accepting host is stored as the organizer first, so the commit that fires the event finds
+            # their destination calendar (dispatch screens the stored row); that commit also counts a
+            # BOOKING_CREATED, so the event type's new-event reminder rules send their confirmations, and
+            # the CRM sync creates the meeting (workflows.crm), as for any accepted booking.
+            await self._commit([], status=BookingStatus.ACCEPTED, organizer=request.host)
+            await self._commit([(Trigger.INSTANT_MEETING_ACCEPTED, {})], counted=(Trigger.BOOKING_CREATED,))
             return self._booking
 
     @accept_instant.validator

@@ -35,6 +35,9 @@ UPDATE_RETRY = RetryPolicy(
 # workflows.booking); a step that gives up is logged with its cause. Recorded histories lack it.
 STEP_DEADLINE = timedelta(days=1)
 DEADLINE_PATCH = "crm-step-deadline"
+# An accepted instant meeting is synced as a created booking, and its host sent the confirmations (recorded
+# histories accepted it with the event alone).
+INSTANT_ACCEPT_PATCH = "instant-accept-as-created"
 
 ACTIONS: dict[Trigger, CrmAction] = {
     Trigger.BOOKING_CREATED: CrmAction.CREATED,
@@ -43,7 +46,15 @@ ACTIONS: dict[Trigger, CrmAction] = {
     Trigger.BOOKING_NO_SHOW_UPDATED: CrmAction.NO_SHOW,
     Trigger.AFTER_HOSTS_CAL_VIDEO_NO_SHOW: CrmAction.NO_SHOW,
     Trigger.AFTER_GUESTS_CAL_VIDEO_NO_SHOW: CrmAction.NO_SHOW,
+    Trigger.INSTANT_MEETING_ACCEPTED: CrmAction.CREATED,
 }
+
+
+def _synced(trigger: Trigger) -> bool:
+    """Whether an event of ``trigger`` calls for a CRM step (an instant meeting's acceptance only past its patch)."""
+    if trigger is Trigger.INSTANT_MEETING_ACCEPTED:
+        return workflow.patched(INSTANT_ACCEPT_PATCH)
+    return trigger in ACTIONS
 
 
 def _step(booking: Booking, event: PendingEvent) -> tuple[PendingEvent, CrmAction, Attendee | None, str | None]:
@@ -69,7 +80,7 @@ class CrmSyncs:
         A seat's own event (seated event types) changes who attends the booking's one meeting: its attendee
         is added to it (a seat taken or moved in, which also leaves the meeting it moved from) or removed.
         """
-        steps = [_step(booking, e) for e in events if e.trigger in ACTIONS]
+        steps = [_step(booking, e) for e in events if _synced(e.trigger)]
         if not steps or not booking.event_type.crm_sync or not workflow.patched(CRM_SYNC_PATCH):
             return
         queue = workflow.info().task_queue

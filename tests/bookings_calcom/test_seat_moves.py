@@ -54,3 +54,34 @@ async def test_a_seat_moved_into_an_existing_booking_fires_booking_rescheduled_t
     assert rescheduled["startTime"] == _stamp(there) and rescheduled["uid"] == ben["uid"]
     # The booking it left fires nothing for the seat (it was moved, not cancelled).
     assert await stack.triggers(ann["uid"]) == ["BOOKING_CREATED", "BOOKING_CREATED"]
+
+
+async def test_a_seat_moved_to_an_empty_slot_opens_a_booking_that_fires_booking_rescheduled(stack):
+    await seed(stack.db, event_type(1, seats=SEATS))
+    here, there = (soon(m * 60).replace(second=0, microsecond=0) for m in (60, 180))
+    ann = await _seat(stack, here, "ann@example.com")
+    await _seat(stack, here, "ada2@example.com")  # ann's old booking keeps a seat, so it stays
+
+    moved = check(
+        await stack.http.post(
+            f"/v2/bookings/{ann['uid']}/reschedule",
+            json={"start": there.isoformat(), "seatUid": ann["seatUid"]},
+            headers=BOOKINGS,
+        )
+    )["data"]
+    assert moved["uid"] != ann["uid"] and moved["seatUid"] == ann["seatUid"]
+
+    async def fired() -> list:
+        return await stack.events(moved["uid"])
+
+    (event,) = await eventually(fired, lambda found: len(found) >= 1)
+    assert event.trigger == "BOOKING_RESCHEDULED" and event.event_id.endswith(f":from:{ann['uid']}")
+    payload = event.body["payload"]
+    assert payload["rescheduleUid"] == ann["uid"] and payload["rescheduleId"] == ann["id"]
+    assert payload["rescheduleStartTime"] == _stamp(here) and payload["rescheduleEndTime"] == ann["end"]
+    assert payload["startTime"] == _stamp(there) and payload["uid"] == moved["uid"]
+    assert [a["email"] for a in payload["attendees"]] == ["ann@example.com"]
+    opened = check(await stack.http.get(f"/v2/bookings/{moved['uid']}", headers=BOOKINGS))["data"]
+    assert opened["status"] == "accepted"
+    assert await stack.triggers(moved["uid"]) == ["BOOKING_RESCHEDULED"]  # no BOOKING_CREATED for the seat
+    assert await stack.triggers(ann["uid"]) == ["BOOKING_CREATED", "BOOKING_CREATED"]

@@ -2,11 +2,13 @@
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 from temporalio.client import WorkflowExecutionStatus
 
 from domain.booking import Attendee, Booking, BookingStatus
-from store import bookings
+from domain.config import Host
+from store import bookings, events, instant
 from testkit.stack import ORGANIZER, event_type, eventually, running_worker, seed, soon
 from worker.ops.orphan_check import orphan_check
 from worker.orphans import GRACE, reconcile_once
@@ -67,3 +69,37 @@ async def test_a_reschedules_new_booking_is_left_to_its_parent_workflow(temporal
     await seed(sqlite_db, event_type(1))
     await _abandoned_reservation(sqlite_db, age=timedelta(minutes=2), from_reschedule="old-booking-uid")
     assert await reconcile_once(temporal_env.client, sqlite_db, task_queue, keep_open_minutes=1) == {}
+
+
+async def _instant_link(db, uid: str) -> str:
+    async def sent() -> list:
+        async with db.sessions() as session:
+            return [e for e in await events.for_booking(session, uid) if e.trigger == "INSTANT_MEETING"]
+
+    (ringing,) = await eventually(sent, lambda found: len(found) == 1)
+    return parse_qs(urlsplit(ringing.body["payload"]["connectAndJoinUrl"]).query)["token"][0]
+
+
+async def _booking_for(db, token: str) -> str | None:
+    async with db.sessions() as session:
+        return await instant.booking_for(session, token, datetime.now(UTC))
+
+
+async def test_an_abandoned_instant_meeting_rings_with_a_working_link(temporal_env, sqlite_db, task_queue):
+    team = {"hosts": [Host(user_id=1), Host(user_id=2)], "is_instant_event": True}
+    await seed(sqlite_db, event_type(1, instant_meeting_expiry_time_offset_in_seconds=3600, **team))
+    orphan = await _abandoned_reservation(
+        sqlite_db, age=timedelta(minutes=2), event_type=event_type(1, **team), instant=True
+    )
+    lost = instant.new_token()  # the API saved its token's digest, then died with the token itself
+    async with sqlite_db.transaction() as session:
+        await instant.save(session, orphan.uid, lost, datetime.now(UTC), datetime.now(UTC) + timedelta(hours=1))
+
+    client = temporal_env.client
+    assert await reconcile_once(client, sqlite_db, task_queue, keep_open_minutes=1) == {orphan.uid: "started"}
+    # Another pass finds the workflow started: the token it was started with stays the valid one.
+    assert await reconcile_once(client, sqlite_db, task_queue, keep_open_minutes=1) == {orphan.uid: "already running"}
+    async with running_worker(client, sqlite_db, task_queue):
+        token = await _instant_link(sqlite_db, orphan.uid)
+    assert token != lost and await _booking_for(sqlite_db, lost) is None
+    assert await _booking_for(sqlite_db, token) == orphan.uid  # the link the hosts got opens the meeting

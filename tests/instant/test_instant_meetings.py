@@ -2,21 +2,30 @@
 the first host to accept becomes the organizer (INSTANT_MEETING_ACCEPTED once), expiry cancels, and an
 awaiting meeting cannot be rescheduled."""
 
+import asyncio
+import json
+import uuid
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from icalendar import Calendar
 from sqlalchemy import select
 
 from domain.config import Host, User
 from store import api_keys
+from store import webhooks as webhook_store
 from store.api_keys import Role
 from store.availability import HoldRow
 from store.instant import InstantTokenRow
+from testkit.radicale import RadicaleServer
+from testkit.receiver import receiving
 from testkit.stack import ORGANIZER, event_type, eventually, running_stack, seed, soon
 from tests.bookings_calcom.test_own_openapi import _problems as _own_problems
+from tests.calendars.conftest import PASSWORD
 from tests.console.helpers import csrf_of, signed_in
 from tests.contract.calcom import check, problems
+from tests.reminders.support import message_log, reminder_stack, rule, settings, settled_log
 from worker.settings import load_settings
 
 BOOKINGS = {"cal-api-version": "2024-08-13"}
@@ -237,3 +246,68 @@ async def test_bookflows_own_document_describes_instant_meetings(stack):
     uid = ringing.json()["data"]["uid"]
     accepted = await _accept(stack, stack.keys.owner, uid)
     assert _own_problems(spec, "/v2/bookings/{uid}/instant/accept", "post", "200", accepted.json()) == []
+
+
+async def test_instant_meeting_rings_every_hosts_own_webhooks_once(stack):
+    await _seed(stack, _instant_type())
+    async with receiving() as receiver:
+        for name, key in (("ada", stack.keys.owner), ("bea", stack.keys.other), ("cy", await _key(stack, CY))):
+            hook = {"subscriberUrl": receiver.url_for("127.0.0.1", f"/{name}"), "triggers": ["INSTANT_MEETING"]}
+            async with stack.as_(key) as http:
+                assert (await http.post("/v2/webhooks", json=hook | {"active": True})).status_code == 201
+        uid = (await _ring(stack)).json()["data"]["uid"]
+        requests = await receiver.wait_for(2)
+        (ringing,) = await _events(stack, uid, "INSTANT_MEETING")
+        async with stack.db.sessions() as session:
+            deliveries = await webhook_store.deliveries_of_events(session, [f"{uid}:INSTANT_MEETING:0"])
+    # Ada (the placeholder organizer) and Bea (the other host) each hear it once; Cy, no host, does not.
+    assert sorted(r.path for r in requests) == ["/ada", "/bea"]
+    assert len({d.subscription_id for d in deliveries}) == len(deliveries) == 2
+    assert {json.loads(r.body)["payload"]["connectAndJoinUrl"] for r in requests} == {
+        ringing["payload"]["connectAndJoinUrl"]
+    }
+
+
+async def _destination(stack, key: str, server: RadicaleServer, account: str, calendar_url: str) -> None:
+    """Connect ``account``'s CalDAV calendar for the user of ``key`` and make it their destination calendar."""
+    async with stack.as_(key) as http:
+        login = {"username": account, "password": PASSWORD, "url": server.url + "/"}
+        connected = await http.post("/v2/calendars/caldav/credentials", json=login)
+        assert connected.status_code == 201, connected.text
+        target = {"integration": "caldav_calendar", "externalId": calendar_url}
+        chosen = await http.put("/v2/destination-calendars", json=target)
+        assert chosen.status_code == 200, chosen.text
+
+
+def _calendar_uids(server: RadicaleServer, calendar_url: str, account: str) -> list[str]:
+    return [
+        str(event["uid"])
+        for text in server.events(calendar_url, account).values()
+        for event in Calendar.from_ical(text).walk("VEVENT")
+    ]
+
+
+async def test_the_accepting_host_gets_the_calendar_event_and_the_attendee_the_confirmation(
+    temporal_env, sqlite_db, task_queue, smtp, radicale
+):
+    # Only Bea has a destination calendar (on the CalDAV account "grace"); Ada, the placeholder organizer, none.
+    bea_calendar = radicale.make_calendar("grace", f"bea-{uuid.uuid4().hex[:8]}")
+    mail = settings(email_server_host="127.0.0.1", email_server_port=smtp.port, email_from="bookflow@example.com")
+    async with reminder_stack(temporal_env.client, sqlite_db, task_queue, mail) as stack:
+        await _seed(stack, _instant_type(workflows=[rule("newEvent", None, id=1)]))
+        await _destination(stack, stack.keys.other, radicale, "grace", bea_calendar)
+        uid = (await _ring(stack)).json()["data"]["uid"]
+        await _link(stack, uid)
+        assert await message_log(sqlite_db, uid) == []  # ringing confirms nothing to anyone
+
+        assert (await _accept(stack, stack.keys.other, uid)).status_code == 200  # Bea accepts
+        found = await eventually(
+            lambda: asyncio.to_thread(_calendar_uids, radicale, bea_calendar, "grace"), lambda uids: len(uids) == 1
+        )
+        assert found == [f"{uid}@bookflow"]
+        (sent,) = await settled_log(sqlite_db, uid, 1)
+        await eventually(lambda: stack.triggers(uid), lambda t: "INSTANT_MEETING_ACCEPTED" in t)
+        assert await stack.triggers(uid) == ["INSTANT_MEETING", "INSTANT_MEETING_ACCEPTED"]  # no BOOKING_CREATED
+    assert sent.recipient == "john@example.com"
+    ((envelope, message),) = smtp.inbox.messages
+    assert envelope.rcpt_tos == ["john@example.com"] and "Bea Host" in message.get_body(("plain",)).get_content()

@@ -9,7 +9,7 @@ import pytest
 
 from domain.config import Configuration, EventType, Host
 from store import config as config_store
-from testkit.hubspot_archive import HubSpotEmulatorWithArchive
+from testkit.hubspot import HubSpotEmulator
 from testkit.salesforce import SalesforceEmulator
 from testkit.stack import Stack, open_all_week, running_stack
 from tests.crm_integration.conftest import crm_env  # noqa: F401 (a fixture)
@@ -70,8 +70,8 @@ def salesforce() -> Iterator[SalesforceEmulator]:
 
 
 @pytest.fixture
-def hubspot() -> Iterator[HubSpotEmulatorWithArchive]:
-    with HubSpotEmulatorWithArchive(access_token=HUBSPOT_TOKEN) as emulator:
+def hubspot() -> Iterator[HubSpotEmulator]:
+    with HubSpotEmulator(access_token=HUBSPOT_TOKEN) as emulator:
         yield emulator
 
 

@@ -3,7 +3,7 @@ they take the seat, and unlinked (with the cancellation's writes) when they give
 cancelled only with the booking."""
 
 from store import crm as crm_store
-from testkit.hubspot_archive import HubSpotEmulatorWithArchive
+from testkit.hubspot import HubSpotEmulator
 from testkit.salesforce import SalesforceEmulator
 from testkit.stack import Stack, eventually
 from tests.seats.conftest import HS_SEATED, SF_SEATED
@@ -59,7 +59,7 @@ async def test_salesforce_seats_join_and_leave_the_one_event(seated_org: Stack, 
     assert await _errors(seated_org) == []
 
 
-async def test_hubspot_seats_join_and_leave_the_one_meeting(seated_org: Stack, hubspot: HubSpotEmulatorWithArchive):
+async def test_hubspot_seats_join_and_leave_the_one_meeting(seated_org: Stack, hubspot: HubSpotEmulator):
     company = hubspot.add_object("companies", {"name": "Acme", "domain": "acme.com"})
     ben_contact = hubspot.add_object("contacts", {"email": "ben@acme.com", "firstname": "Ben"})
     hubspot.associate("contacts", ben_contact, "companies", company, 1)
@@ -85,9 +85,7 @@ async def test_hubspot_seats_join_and_leave_the_one_meeting(seated_org: Stack, h
     assert await _errors(seated_org) == []
 
 
-async def test_a_moved_seat_leaves_one_hubspot_meeting_for_the_other(
-    seated_org: Stack, hubspot: HubSpotEmulatorWithArchive
-):
+async def test_a_moved_seat_leaves_one_hubspot_meeting_for_the_other(seated_org: Stack, hubspot: HubSpotEmulator):
     here, there = slot(24 * 60), slot(25 * 60)
     ann = await take(seated_org, here, "ann@acme.com", event_type_id=HS_SEATED)
     ben = await take(seated_org, here, "ben@acme.com", event_type_id=HS_SEATED)
@@ -110,4 +108,32 @@ async def test_a_moved_seat_leaves_one_hubspot_meeting_for_the_other(
 
     assert on(first) == {contacts["ann@acme.com"]}
     assert on(second) == {contacts["cat@acme.com"], contacts["ben@acme.com"]}
+    assert await _errors(seated_org) == []
+
+
+async def test_a_seat_moved_to_an_empty_slot_leaves_its_meeting_for_a_new_one(
+    seated_org: Stack, hubspot: HubSpotEmulator
+):
+    here, there = slot(24 * 60), slot(26 * 60)
+    ann = await take(seated_org, here, "ann@acme.com", event_type_id=HS_SEATED)
+    ben = await take(seated_org, here, "ben@acme.com", event_type_id=HS_SEATED)
+    await _steps_done(seated_org, ann["uid"], "hubspot", 2)
+    moved = await seated_org.http.post(
+        f"/v2/bookings/{ben['uid']}/reschedule", json={"start": there.isoformat(), "seatUid": ben["seatUid"]}
+    )
+    opened = moved.json()["data"]["uid"]
+    assert opened != ann["uid"], moved.text  # nobody was there: the seat opened a booking of its own
+    await _steps_done(seated_org, opened, "hubspot", 1)
+
+    async with seated_org.db.sessions() as session:
+        first = (await crm_store.get_record(session, ann["uid"], "hubspot")).external_id
+        second = (await crm_store.get_record(session, opened, "hubspot")).external_id
+    contacts = {c["properties"]["email"]: c["id"] for c in hubspot.objects("contacts")}
+
+    def on(meeting: str) -> set[str]:
+        return {a.to_id for a in hubspot.associations_of("meetings", meeting, "contacts")}
+
+    assert first != second and len(hubspot.objects("meetings")) == 2
+    assert on(first) == {contacts["ann@acme.com"]}  # Ben left the meeting he was in
+    assert on(second) == {contacts["ben@acme.com"]}
     assert await _errors(seated_org) == []

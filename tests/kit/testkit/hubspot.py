@@ -494,6 +494,20 @@ class HubSpotEmulator(LocalServer):
                 results.append({"from": {"id": from_id}, "to": to})
         return 200, _batch_response(results)
 
+    def _ep_assoc_batch_archive(self, request: RecordedRequest, from_type: str, to_type: str) -> tuple[int, Any]:
+        """Remove associations both ways, as HubSpot's are (a seat leaving a meeting)."""
+        for item in _batch_inputs(request.body):
+            from_id = str(_require(item, "from")["id"])
+            gone = {str(t["id"]) for t in _require(item, "to")}
+
+            def linked(a: Association, from_id: str = from_id, gone: set[str] = gone) -> bool:
+                forward = (a.from_type, a.from_id, a.to_type) == (from_type, from_id, to_type) and a.to_id in gone
+                backward = (a.from_type, a.to_id, a.to_type) == (to_type, from_id, from_type) and a.from_id in gone
+                return forward or backward
+
+            self.state.associations = [a for a in self.state.associations if not linked(a)]
+        return 204, None
+
     def _ep_assoc_list(self, request: RecordedRequest, from_type: str, from_id: str, to_type: str) -> tuple[int, Any]:
         self._get(from_type, from_id)
         return 200, {"results": self._associated(from_type, from_id, to_type)}
@@ -561,6 +575,11 @@ _ROUTES: list[tuple[str, str, Action]] = [
         "POST",
         "/crm/v4/associations/(?P<from_type>\\w+)/(?P<to_type>\\w+)/batch/read",
         HubSpotEmulator._ep_assoc_batch_read,
+    ),
+    (
+        "POST",
+        "/crm/v4/associations/(?P<from_type>\\w+)/(?P<to_type>\\w+)/batch/archive",
+        HubSpotEmulator._ep_assoc_batch_archive,
     ),
     (
         "GET",
