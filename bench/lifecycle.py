@@ -77,7 +77,7 @@ class Phases:
 
 
 @asynccontextmanager
-async def _profiled(pid: int, out: Path | None) -> AsyncIterator[None]:
+async def profiled(pid: int, out: Path | None) -> AsyncIterator[None]:
     """Sample process ``pid`` with py-spy into ``out`` (collapsed stacks) while the block runs; nothing if None."""
     if out is None:
         yield
@@ -95,8 +95,11 @@ async def _profiled(pid: int, out: Path | None) -> AsyncIterator[None]:
 
 
 @asynccontextmanager
-async def _worker(kind: str, address: str, queue: str, scratch: Path, database_url: str | None) -> AsyncIterator[int]:
-    """A worker process of ``kind``, polling once this yields its pid; SIGTERM when the block ends."""
+async def worker_process(
+    kind: str, address: str, queue: str, scratch: Path, database_url: str | None
+) -> AsyncIterator[int]:
+    """A worker process of ``kind`` (see bench.lifecycle_worker), polling once this yields its pid; SIGTERM when
+    the block ends. Its stderr goes to ``scratch/<kind>-worker.log``."""
     log = scratch / f"{kind}-worker.log"
     args = [kind, address, queue, str(scratch / "pycache"), *([database_url] if database_url else [])]
     with log.open("wb") as errors:
@@ -210,8 +213,8 @@ async def _phases(
         return confirmed
 
     address = client.service_client.config.target_host
-    worker = _worker(kind, address, f"bench-{kind}", scratch, database_url)
-    async with worker as pid, _profiled(pid, profile / f"{kind}.txt" if profile else None):
+    worker = worker_process(kind, address, f"bench-{kind}", scratch, database_url)
+    async with worker as pid, profiled(pid, profile / f"{kind}.txt" if profile else None):
         start = datetime.now(UTC) + _lead(count)
         await prepare(start)
         confirmed = await _measure(pid, lambda: _gather(count, concurrency, create_and_confirm), phases)

@@ -5,6 +5,14 @@ with two subscribers (real HTTP receivers on loopback). Latency runs from the tr
 ``createdAt``, set by the booking workflow) to the receiver's arrival time. The stack is the
 production composition (build_worker, one worker) on the Temporal dev server and a SQLite store, or
 PostgreSQL (``--postgres``: a throw-away schema at 127.0.0.1:5432; ``--database-url``: an empty database).
+
+The worker runs alone in its own OS process (bench.lifecycle_worker, as in bench lifecycle); the load
+generator (reserving each booking and starting its workflow, as the API does) and both receivers run in
+this one, so they do not compete with the worker for its GIL. ``worker_cpu_ms_per_booking`` is the worker's
+CPU time (user + system, all threads, from /proc) from the first booking until the last delivery arrived,
+divided by the bookings: at ``--rate`` bookings/s the worker needs ``rate * that`` ms of CPU per second, and
+one process gets at most one core's worth of its Python threads (the GIL).
+``--profile DIR`` samples the worker with py-spy into ``DIR/webhooks.txt`` (see bench lifecycle).
 The JSON includes the 1-minute load average before and after, as the machine may be shared.
 """
 
@@ -21,9 +29,10 @@ from pathlib import Path
 
 from temporalio.client import Client
 
+from bench.lifecycle import cpu_seconds, profiled, worker_process
 from domain.booking import Attendee, Booking, BookingInput, BookingStatus
 from domain.triggers import Trigger
-from domain.webhooks import Subscription, WebhookSettings
+from domain.webhooks import Subscription
 from store import bookings
 from store import webhooks as store
 from store.db import Database
@@ -32,7 +41,6 @@ from testkit.devserver import start_quiet_dev_server
 from testkit.postgres import postgres_schema_url
 from testkit.receiver import Receiver, receiving
 from testkit.stack import ORGANIZER, event_type, seed
-from worker.temporal import build_worker
 
 QUEUE = "bench-webhooks"
 
@@ -76,7 +84,13 @@ def _latencies(receivers: list[Receiver]) -> list[float]:
     return found
 
 
-async def run(rate: float, duration: float, database_url: str | None = None, postgres: bool = False) -> dict:
+async def run(
+    rate: float,
+    duration: float,
+    database_url: str | None = None,
+    postgres: bool = False,
+    profile: Path | None = None,
+) -> dict:
     load_before = os.getloadavg()[0]
     env = await start_quiet_dev_server()
     drop = None
@@ -87,11 +101,13 @@ async def run(rate: float, duration: float, database_url: str | None = None, pos
         try:
             await db.migrate()
             await seed(db, event_type(1))
-            settings = WebhookSettings(allow_private=True)
+            address = env.client.service_client.config.target_host
             async with receiving() as first, receiving() as second:
                 for receiver in (first, second):
                     await _subscribe(db, receiver.url)
-                async with build_worker(env.client, db, QUEUE, webhooks=settings):
+                worker = worker_process("webhooks", address, QUEUE, Path(tmp), db.url)
+                async with worker as pid, profiled(pid, profile / "webhooks.txt" if profile else None):
+                    cpu = cpu_seconds(pid)
                     total = int(rate * duration)
                     base = datetime.now(UTC) + timedelta(days=1)
                     began = time.monotonic()
@@ -103,6 +119,7 @@ async def run(rate: float, duration: float, database_url: str | None = None, pos
                     await first.wait_for(total, timeout=120)
                     await second.wait_for(total, timeout=120)
                     elapsed = time.monotonic() - began
+                    cpu = cpu_seconds(pid) - cpu
                 latencies = sorted(_latencies([first, second]))
         finally:
             await db.dispose()
@@ -115,6 +132,8 @@ async def run(rate: float, duration: float, database_url: str | None = None, pos
         "p50_ms": round(statistics.median(latencies), 1),
         "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
         "deliveries": len(latencies),
+        "worker_cpu_ms_per_booking": round(1000 * cpu / total, 2),
+        "worker_cpu_share": round(cpu / elapsed, 3),
         "rate": rate,
         "duration_s": duration,
         "load_avg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
@@ -129,6 +148,10 @@ def main(argv: list[str]) -> int:
         "--database-url", help="An empty database to use instead of a fresh SQLite file (e.g. PostgreSQL)."
     )
     parser.add_argument("--postgres", action="store_true", help="Use a throw-away schema at 127.0.0.1:5432.")
+    parser.add_argument("--profile", type=Path, help="Sample the worker with py-spy into DIR/webhooks.txt.")
     args = parser.parse_args(argv)
-    print(json.dumps(asyncio.run(run(args.rate, args.duration, args.database_url, args.postgres))))
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    result = asyncio.run(run(args.rate, args.duration, args.database_url, args.postgres, args.profile))
+    print(json.dumps(result))
     return 0

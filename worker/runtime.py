@@ -18,7 +18,7 @@ from worker.delivery_health import DELIVERY_HEALTH
 from worker.health import WorkerProbes
 from worker.orphans import reconciling
 from worker.settings import Settings
-from worker.temporal import build_worker
+from worker.temporal import build_worker, cache_workflow_bytecode
 
 log = logging.getLogger("bookflow")
 
@@ -37,6 +37,7 @@ async def run_worker(
     (up to BOOKFLOW_SHUTDOWN_GRACE_SECONDS) and return. ``probes`` (the metrics port's /health and
     /ready) follow the worker: ready while it polls, not ready once it drains.
     """
+    cache_workflow_bytecode(settings.data_dir / "bytecode")
     worker = build_worker(client, db, settings.task_queue, settings=settings)
     orphans = reconciling(client, db, settings.task_queue, settings.keep_open_minutes)
     async with worker, DELIVERY_HEALTH.watching(db), orphans:

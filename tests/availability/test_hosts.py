@@ -11,7 +11,11 @@ CY = User(id=3, name="Cy Host", email="cy@example.com", username="cy", time_zone
 
 
 def at_hour(hours: int) -> datetime:
-    return (datetime.now(UTC) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0) + timedelta(hours=hours)
+    """``hours`` after noon UTC two days from now: the slot and its hour stay inside one UTC day whenever the
+    test runs (tests ask for one day's slots)."""
+    return (datetime.now(UTC) + timedelta(days=2)).replace(hour=12, minute=0, second=0, microsecond=0) + timedelta(
+        hours=hours
+    )
 
 
 async def _organizer(stack, uid: str) -> int:

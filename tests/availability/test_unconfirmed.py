@@ -1,7 +1,7 @@
 """requiresConfirmationWillBlockSlot: a booking awaiting confirmation holds its slot only when the event type
 says so (Cal.com); otherwise the time stays offered, and confirming re-checks it instead of double-booking."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -10,10 +10,7 @@ from store import availability as holds
 from store import bookings
 from testkit.stack import event_type, seed
 from tests.availability.test_holds import draft
-
-
-def at_hour(hours: int) -> datetime:
-    return (datetime.now(UTC) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0) + timedelta(hours=hours)
+from tests.availability.test_hosts import at_hour
 
 
 async def offered(stack, event_type_id: int, moment: datetime) -> bool:
