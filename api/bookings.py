@@ -136,7 +136,7 @@ def _draft(
         booking_fields_responses=request.booking_fields_responses,
         idempotency_key=key,
         payment_uid=uuid.uuid4().hex if event_type.price > 0 else None,
-        instant=instant.requested(request),
+        instant=request.instant,
     )
     status, _ = lifecycle.initial_status(booking)
     return booking.model_copy(update={"status": status})
@@ -163,7 +163,7 @@ async def create_booking(
         return Envelope(data=_created_out(earlier, idempotency_key))
     _check_start(ctx, request.start)
     event_type, organizer = await _event_type_and_organizer(ctx, request)
-    if instant.requested(request):
+    if request.instant:
         instant.check_instant(event_type)
     routing_ref = None
     if request.routing is not None:  # host and team come from the stored decision, never from the request

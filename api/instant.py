@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import schemas
 from api.access import Caller, CurrentUser, manages_booking
 from api.booking_commands import existing, update
 from api.booking_output import booking_out
@@ -29,11 +28,6 @@ from store import config
 from store import instant as tokens
 
 router = APIRouter(prefix="/v2/bookings", tags=["bookings"])
-
-
-def requested(request: schemas.CreateBooking) -> bool:
-    """Whether a create asks for an instant meeting (the booker page's form never does)."""
-    return request.instant
 
 
 def check_instant(event_type: EventType) -> None:

@@ -22,6 +22,12 @@ async def _seat(stack, start, email: str) -> dict:
     return check(await stack.http.post("/v2/bookings", json=body, headers=BOOKINGS))["data"]
 
 
+async def _move(stack, seat: dict, start) -> dict:
+    """``seat`` moves to ``start`` (a reschedule naming its seatUid); the moved seat's answer."""
+    body = {"start": start.isoformat(), "seatUid": seat["seatUid"]}
+    return check(await stack.http.post(f"/v2/bookings/{seat['uid']}/reschedule", json=body, headers=BOOKINGS))["data"]
+
+
 async def test_a_seat_moved_into_an_existing_booking_fires_booking_rescheduled_there(stack):
     await seed(stack.db, event_type(1, seats=SEATS))
     here, there = (soon(m * 60).replace(second=0, microsecond=0) for m in (60, 120))
@@ -29,13 +35,7 @@ async def test_a_seat_moved_into_an_existing_booking_fires_booking_rescheduled_t
     await _seat(stack, here, "ada2@example.com")  # ann's old booking keeps a seat, so it stays
     ben = await _seat(stack, there, "ben@example.com")
 
-    moved = check(
-        await stack.http.post(
-            f"/v2/bookings/{ann['uid']}/reschedule",
-            json={"start": there.isoformat(), "seatUid": ann["seatUid"]},
-            headers=BOOKINGS,
-        )
-    )["data"]
+    moved = await _move(stack, ann, there)
     assert moved["uid"] == ben["uid"] and moved["seatUid"] == ann["seatUid"]
 
     async def bodies() -> list[tuple[str, dict]]:
@@ -62,13 +62,7 @@ async def test_a_seat_moved_to_an_empty_slot_opens_a_booking_that_fires_booking_
     ann = await _seat(stack, here, "ann@example.com")
     await _seat(stack, here, "ada2@example.com")  # ann's old booking keeps a seat, so it stays
 
-    moved = check(
-        await stack.http.post(
-            f"/v2/bookings/{ann['uid']}/reschedule",
-            json={"start": there.isoformat(), "seatUid": ann["seatUid"]},
-            headers=BOOKINGS,
-        )
-    )["data"]
+    moved = await _move(stack, ann, there)
     assert moved["uid"] != ann["uid"] and moved["seatUid"] == ann["seatUid"]
 
     async def fired() -> list:

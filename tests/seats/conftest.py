@@ -9,11 +9,10 @@ import pytest
 
 from domain.config import Configuration, EventType, Host
 from store import config as config_store
-from testkit.hubspot import HubSpotEmulator
 from testkit.salesforce import SalesforceEmulator
 from testkit.stack import Stack, open_all_week, running_stack
-from tests.crm_integration.conftest import crm_env  # noqa: F401 (a fixture)
-from tests.crm_integration.support import HAL, HUBSPOT_TOKEN, USERS, mapping, salesforce_fixture
+from tests.crm_integration.conftest import crm_env, hubspot  # noqa: F401 (fixtures)
+from tests.crm_integration.support import HAL, USERS, mapping, salesforce_fixture
 from tests.seats.support import HIDDEN
 from worker.crm_config import check_crm
 
@@ -66,12 +65,6 @@ def salesforce() -> Iterator[SalesforceEmulator]:
         {"name": "IsInvitee", "type": "boolean"},
     ]
     with SalesforceEmulator(fixture) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def hubspot() -> Iterator[HubSpotEmulator]:
-    with HubSpotEmulator(access_token=HUBSPOT_TOKEN) as emulator:
         yield emulator
 
 
